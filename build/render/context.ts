@@ -1,0 +1,109 @@
+// The one object every template sees. Derived from the resolved config, the role and the
+// secrets; everything a template needs is computed here, so templates hold no logic. Pure.
+import type { ResolvedConfig } from '../config/resolve.ts';
+import { sizeToBytes } from '../config/fields.ts';
+import { ipToInt } from '../config/rules.ts';
+import { durationSeconds, nginxTime } from '../plan/durations.ts';
+import { redisHash, type Secrets } from '../plan/secrets.ts';
+import { planSysctl } from '../plan/sysctl.ts';
+import { TOOL } from '../plan/tool.ts';
+
+export interface NodeRef { name: string; hostname: string; address: string; kind: 'frontend' | 'backend' }
+
+function subnetOf(address: string, prefix: number): string {
+  const mask = (0xffffffff << (32 - prefix)) >>> 0;
+  const n = (ipToInt(address) & mask) >>> 0;
+  return `${[24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.')}/${prefix}`;
+}
+
+export function makeRenderContext(config: ResolvedConfig, roleName: string, secrets: Secrets) {
+  const role = config.roles[roleName];
+  if (!role) throw new Error(`unknown role ${roleName}`);
+  const nodes: NodeRef[] = Object.entries(config.roles).map(([name, r]) => ({ name, hostname: r.hostname, address: r.address, kind: r.kind }));
+  const frontends = nodes.filter((n) => n.kind === 'frontend');
+  const backends = nodes.filter((n) => n.kind === 'backend');
+  const net = config.network;
+
+  const tmpfs = config.fstab.tmpfs.map((t) => ({ ...t }));
+  let frontend: ReturnType<typeof frontendContext> | undefined;
+  let backend: ReturnType<typeof backendContext> | undefined;
+  if (role.kind === 'frontend') {
+    frontend = frontendContext(config, roleName, frontends, secrets);
+    tmpfs.push({ path: '/var/cache/nginx', size: role.nginx.cache.size, mode: '0750' });
+  } else {
+    backend = backendContext(config, roleName, frontends, secrets);
+  }
+
+  return {
+    tool: TOOL,
+    role: { name: roleName, kind: role.kind, hostname: role.hostname, address: role.address },
+    isFrontend: role.kind === 'frontend',
+    isBackend: role.kind === 'backend',
+    fleet: { base: config.base, release: config.release, arch: config.arch, mirror: config.mirror, boards: config.boards, timezone: config.timezone, ntp: config.ntp },
+    nodes, frontends, backends,
+    network: { ...net, cidr: `${role.address}/${net.prefix}`, subnet: subnetOf(role.address, net.prefix) },
+    admin: { user: config.admin.user, keys: secrets.adminKeys },
+    journald: config.journald,
+    sysctl: Object.entries(planSysctl(role.kind, config.sysctl)).map(([key, e]) => ({ key, value: e.value, why: e.why })),
+    fstab: { rootOptions: config.fstab.rootOptions, tmpfs },
+    boot: config.boot,
+    frontend,
+    backend,
+  };
+}
+
+export type RenderContext = ReturnType<typeof makeRenderContext>;
+
+function frontendContext(config: ResolvedConfig, roleName: string, frontends: NodeRef[], secrets: Secrets) {
+  const role = config.roles[roleName]!;
+  if (role.kind !== 'frontend') throw new Error('not a frontend');
+  const cacheBytes = sizeToBytes(role.nginx.cache.size);
+  const upstream = new URL(role.nginx.upstream);
+  const canary = new URL(role.nginx.canaryUpstream ?? role.nginx.upstream);
+  const hostPort = (u: URL) => `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+  return {
+    nginx: {
+      listenPort: role.nginx.listenPort,
+      upstream: role.nginx.upstream,
+      upstreamHostPort: hostPort(upstream),
+      canaryUpstream: canary.href.replace(/\/$/, ''),
+      canaryHostPort: hostPort(canary),
+      cache: {
+        ...role.nginx.cache,
+        maxSize: `${Math.floor((cacheBytes * 0.9) / 1024 / 1024)}m`,
+        inactive: nginxTime(role.nginx.cache.inactive),
+        validOk: nginxTime(role.nginx.cache.validOk),
+        validNotFound: nginxTime(role.nginx.cache.validNotFound),
+      },
+    },
+    probe: { ...role.probe, intervalSeconds: durationSeconds(role.probe.interval) },
+    prewarm: role.prewarm,
+    vrrp: {
+      ...role.vrrp,
+      vip: config.vip!.address,
+      prefix: config.network.prefix,
+      routerId: config.vip!.routerId,
+      advertInt: config.vip!.advertInt,
+      interface: config.network.interface,
+      authPass: secrets.keepalivedPass,
+      unicastPeers: frontends.filter((f) => f.name !== roleName).map((f) => f.address),
+    },
+  };
+}
+
+function backendContext(config: ResolvedConfig, roleName: string, frontends: NodeRef[], secrets: Secrets) {
+  const role = config.roles[roleName]!;
+  if (role.kind !== 'backend') throw new Error('not a backend');
+  const allow = role.redis.allowFrom.length ? role.redis.allowFrom : frontends.map((f) => f.name);
+  const allowFrom = allow.map((ref) => config.roles[ref]?.address ?? ref);
+  return {
+    redis: {
+      ...role.redis,
+      allowFrom,
+      plannerHash: redisHash(secrets.redisPlanner),
+      adminHash: redisHash(secrets.redisAdmin),
+      healthHash: redisHash(secrets.redisHealth),
+      healthPassword: secrets.redisHealth,
+    },
+  };
+}
