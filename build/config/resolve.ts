@@ -21,7 +21,7 @@ function unwrap(s: AnySchema): AnySchema {
 }
 
 function childSchemas(s: AnySchema, key: PropertyKey): AnySchema[] {
-  const def = (unwrap(s) as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
+  const def = (unwrap(s) as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
   if (def.type === 'object') {
     const shape = def.shape as Record<string, AnySchema>;
     return typeof key === 'string' && shape[key] ? [shape[key]] : [];
@@ -33,7 +33,7 @@ function childSchemas(s: AnySchema, key: PropertyKey): AnySchema[] {
 }
 
 function keysOf(s: AnySchema): string[] {
-  const def = (unwrap(s) as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
+  const def = (unwrap(s) as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
   if (def.type === 'object') return Object.keys(def.shape as object);
   if (def.type === 'union') return [...new Set((def.options as AnySchema[]).flatMap(keysOf))];
   return [];

@@ -1,0 +1,39 @@
+// systemd units each kind enables, disables and masks in the image. Pure data.
+// Units shipped by our overlays must exist in overlays/ or scripts/; Debian's come from packages.
+import type { Kind } from '../config/schema.ts';
+
+export interface UnitPlan { enable: string[]; disable: string[]; mask: string[] }
+
+// --- foundation (both roles) ---
+export const COMMON_UNITS: UnitPlan = {
+  enable: ['systemd-networkd.service', 'systemd-timesyncd.service', 'ssh.service', 'nftables.service', 'fail2ban.service', 'prometheus-node-exporter.service'],
+  disable: [],
+  mask: ['bluetooth.service', 'hciuart.service', 'avahi-daemon.service', 'avahi-daemon.socket', 'ModemManager.service', 'wpa_supplicant.service', 'apt-daily.timer', 'apt-daily-upgrade.timer', 'man-db.timer', 'e2scrub_all.timer', 'fstrim.timer'],
+};
+
+// --- frontend payload ---
+export const FRONTEND_UNITS: UnitPlan = {
+  enable: ['nginx.service', 'keepalived.service'],
+  disable: [],
+  mask: [],
+};
+
+// --- backend payload ---
+export const BACKEND_UNITS: UnitPlan = {
+  enable: ['redis-server.service'],
+  disable: [],
+  mask: [],
+};
+
+// --- first boot and verification ---
+export const VERIFY_UNITS: UnitPlan = { enable: [], disable: [], mask: [] };
+
+export function planUnits(kind: Kind): UnitPlan {
+  const parts = [COMMON_UNITS, kind === 'frontend' ? FRONTEND_UNITS : BACKEND_UNITS, VERIFY_UNITS];
+  const uniq = (xs: string[]) => [...new Set(xs)];
+  return {
+    enable: uniq(parts.flatMap((p) => p.enable)),
+    disable: uniq(parts.flatMap((p) => p.disable)),
+    mask: uniq(parts.flatMap((p) => p.mask)),
+  };
+}
