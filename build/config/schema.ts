@@ -111,7 +111,11 @@ export const RedisSchema = z.strictObject({
   persistence: z.enum(['none', 'rdb']).default('rdb').describe('none, or an RDB snapshot at a long interval (no AOF: spares the SD card).'),
   rdbSaveSeconds: z.number().int().min(300).default(3600).describe('RDB snapshot interval when persistence is rdb.'),
   allowFrom: z.array(z.string()).default([]).describe('Roles or IPv4 addresses allowed to reach Redis (empty: every frontend role).'),
-  keyPattern: z.string().default('okome:*').describe('Keys the planner user may touch.'),
+  keyPattern: z.string().regex(/^[A-Za-z0-9:_*?.\-{}[\]]+$/, 'must be a Redis glob without spaces, like okome:*').default('okome:*').describe('Keys the planner user may touch (an ACL key pattern).'),
+  tcpBacklog: z.number().int().min(64).max(65535).default(511).describe('Redis tcp-backlog; must not exceed net.core.somaxconn (1024 on a backend).'),
+  tcpKeepalive: z.number().int().min(0).max(3600).default(60).describe('Seconds between TCP keepalives to clients (finds dead peers; 0 is off).'),
+  idleTimeout: z.number().int().min(0).max(86400).default(300).describe('Close a client connection idle for this many seconds (0 never); pooled clients must reconnect.'),
+  maxclients: z.number().int().min(16).max(10000).default(512).describe('Most simultaneous client connections.'),
 }).describe('Redis for the planner cache.');
 
 export const BackendRoleSchema = z.strictObject({

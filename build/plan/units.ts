@@ -20,7 +20,8 @@ export const FRONTEND_UNITS: UnitPlan = {
 
 // --- backend payload ---
 export const BACKEND_UNITS: UnitPlan = {
-  enable: ['redis-server.service'],
+  // okome-thp.service (overlays/backend): transparent hugepages off before Redis starts.
+  enable: ['okome-thp.service', 'redis-server.service'],
   disable: [],
   mask: [],
 };

@@ -5,8 +5,10 @@ import { sizeToBytes } from '../config/fields.ts';
 import { ipToInt } from '../config/rules.ts';
 import { durationSeconds, nginxTime } from '../plan/durations.ts';
 import { redisHash, type Secrets } from '../plan/secrets.ts';
+import { checkBackendRedis, HEALTH_COMMANDS, PLANNER_COMMANDS, redisSizeBytes } from '../plan/redis.ts';
 import { planSysctl } from '../plan/sysctl.ts';
 import { TOOL } from '../plan/tool.ts';
+import { makeVerifyContext } from './verify-context.ts';
 
 export interface NodeRef { name: string; hostname: string; address: string; kind: 'frontend' | 'backend' }
 
@@ -94,12 +96,23 @@ function frontendContext(config: ResolvedConfig, roleName: string, frontends: No
 function backendContext(config: ResolvedConfig, roleName: string, frontends: NodeRef[], secrets: Secrets) {
   const role = config.roles[roleName]!;
   if (role.kind !== 'backend') throw new Error('not a backend');
-  const allow = role.redis.allowFrom.length ? role.redis.allowFrom : frontends.map((f) => f.name);
+  const r = role.redis;
+  const somaxconn = Number(planSysctl('backend', config.sysctl)['net.core.somaxconn']?.value ?? 4096);
+  const problems = checkBackendRedis(roleName, r, somaxconn, config.boards);
+  if (problems.length) throw new Error(`backend Redis settings:\n${problems.map((p) => `! ${p}`).join('\n')}`);
+  const allow = r.allowFrom.length ? r.allowFrom : frontends.map((f) => f.name);
   const allowFrom = allow.map((ref) => config.roles[ref]?.address ?? ref);
   return {
     redis: {
-      ...role.redis,
+      ...r,
       allowFrom,
+      /** bind: the LAN address first, then loopback. */
+      bind: [role.address, '127.0.0.1'],
+      maxmemoryBytes: redisSizeBytes(r.maxmemory),
+      /** `save` argument: "3600 1" for rdb, "" (no snapshots) for none. */
+      save: r.persistence === 'rdb' ? `${r.rdbSaveSeconds} 1` : '',
+      plannerCommands: PLANNER_COMMANDS.join(' '),
+      healthCommands: HEALTH_COMMANDS.join(' '),
       plannerHash: redisHash(secrets.redisPlanner),
       adminHash: redisHash(secrets.redisAdmin),
       healthHash: redisHash(secrets.redisHealth),
