@@ -66,30 +66,48 @@ export const VipSchema = z.strictObject({
 export const CacheSchema = z.strictObject({
   size: size.default('256m').describe('tmpfs size of /var/cache/nginx; the cache zone max_size is 90 % of it.'),
   keysZone: size.default('16m').describe('Shared-memory zone for cache keys.'),
-  inactive: duration.default('1h').describe('Evict entries not used for this long.'),
+  inactive: duration.default('1h').describe('Evict entries not used for this long (also the longest a stale entry can be served while the upstream is down).'),
   validOk: duration.default('10min').describe('How long 200/301/302 responses stay fresh.'),
   validNotFound: duration.default('1min').describe('How long 404 responses stay fresh.'),
+  lockTimeout: duration.default('5s').describe('proxy_cache_lock_timeout: how long concurrent misses of one key wait for the first request to fill the cache (stampede guard).'),
 }).describe('The Nginx proxy cache.');
 
+// An upstream is scheme://host[:port] only: nginx proxies the request URI as it came.
+const upstreamUrl = httpUrl.superRefine((v, ctx) => {
+  let u: URL | undefined;
+  try { u = new URL(v); } catch { return; }
+  if (u.pathname !== '/' || u.search || u.hash || u.username) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} must be scheme://host:port without a path, query or user` });
+});
+
 export const NginxSchema = z.strictObject({
-  upstream: httpUrl.describe('The OKOME app server (a placeholder: the seed does not name it).'),
-  canaryUpstream: httpUrl.optional().describe('Where canary traffic goes; defaults to the upstream.'),
+  upstream: upstreamUrl.describe('The OKOME app server, scheme://host:port (a placeholder: the seed does not name it).'),
+  canaryUpstream: upstreamUrl.optional().describe('Where canary traffic goes; defaults to the upstream.'),
   listenPort: port.default(80).describe('Port Nginx listens on.'),
+  connectTimeoutSeconds: z.number().int().min(1).max(60).default(3).describe('proxy_connect_timeout: give up connecting to the upstream after this long (then stale content is served).'),
+  readTimeoutSeconds: z.number().int().min(1).max(600).default(30).describe('proxy_read_timeout / proxy_send_timeout towards the upstream.'),
   cache: CacheSchema.prefault({}),
 }).describe('Nginx reverse-proxy cache.');
 
 export const ProbeSchema = z.strictObject({
   interval: duration.default('15s').describe('How often the health probe runs.'),
-  path: z.string().startsWith('/').default('/').describe('Upstream path the probe requests.'),
+  path: z.string().regex(/^\/[^\s]*$/, 'must be a path starting with / and without spaces').default('/').describe('Upstream path the probe requests.'),
   timeoutSeconds: z.number().int().min(1).max(30).default(3).describe('Probe request timeout.'),
+  failuresBeforeStale: z.number().int().min(1).max(20).default(2).describe('Consecutive failed probes before the node switches to stale-only (one good probe switches back).'),
 }).describe('Upstream health probe.');
 
 export const PrewarmSchema = z.strictObject({
   topN: z.number().int().min(1).max(10000).default(50).describe('How many of the most requested URLs to warm.'),
   concurrency: z.number().int().min(1).max(32).default(4).describe('Parallel warm requests.'),
   interval: duration.default('1h').describe('How often pre-warm runs (also once after boot).'),
-  urls: z.array(z.string().startsWith('/')).default([]).describe('Paths always warmed, before the top-N from the logs.'),
+  bootDelay: duration.default('2min').describe('Pre-warm runs this long after boot (the cache is tmpfs, so it starts empty).'),
+  timeoutSeconds: z.number().int().min(1).max(120).default(10).describe('Timeout of one warm request.'),
+  urls: z.array(z.string().regex(/^\/[^\s]*$/, 'must be a path starting with / and without spaces')).default([]).describe('Paths always warmed, before the top-N from the logs.'),
 }).describe('Cache pre-warm.');
+
+export const HitRatioSchema = z.strictObject({
+  window: duration.default('5min').describe('The access-log window the hit ratio is computed over.'),
+  interval: duration.default('1min').describe('How often the hit ratio is recomputed for node-exporter.'),
+}).describe('Cache hit-ratio metrics (node-exporter textfile).');
 
 export const FrontendRoleSchema = z.strictObject({
   kind: z.literal('frontend'),
@@ -102,6 +120,7 @@ export const FrontendRoleSchema = z.strictObject({
   nginx: NginxSchema,
   probe: ProbeSchema.prefault({}),
   prewarm: PrewarmSchema.prefault({}),
+  hitRatio: HitRatioSchema.prefault({}),
 });
 
 export const RedisSchema = z.strictObject({

@@ -12,8 +12,9 @@ export const SYSTEM_PACKAGES = [
 ] as const;
 
 // --- foundation (both roles) ---
+// python3-systemd: fail2ban's systemd (journal) backend. tzdata: /etc/timezone and /etc/localtime.
 export const STAGE_COMMON = [
-  'nftables', 'fail2ban', 'python3-systemd', 'prometheus-node-exporter', 'cloud-guest-utils', 'curl',
+  'nftables', 'fail2ban', 'python3-systemd', 'prometheus-node-exporter', 'cloud-guest-utils', 'curl', 'tzdata',
 ] as const;
 
 // --- frontend payload ---

@@ -12,6 +12,8 @@ export interface Secrets {
   redisAdmin: string;
   /** Low-privilege Redis user for health checks (PING/INFO only); stored on CN01 in a 0600 file. */
   redisHealth: string;
+  /** pi-gen refuses DISABLE_FIRST_BOOT_USER_RENAME=1 without FIRST_USER_PASS; our stage locks it again. */
+  firstUserPass: string;
 }
 
 /** The Redis ACL form of a password: #<sha256 hex>. */
@@ -26,4 +28,5 @@ export const FAKE_SECRETS: Secrets = Object.freeze({
   redisPlanner: 'planner-test-password',
   redisAdmin: 'admin-test-password',
   redisHealth: 'health-test-password',
+  firstUserPass: 'firstuser-test-password',
 });

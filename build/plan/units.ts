@@ -5,15 +5,24 @@ import type { Kind } from '../config/schema.ts';
 export interface UnitPlan { enable: string[]; disable: string[]; mask: string[] }
 
 // --- foundation (both roles) ---
+// Masked: radios a headless wired node does not use (bluetooth, hciuart, wpa_supplicant,
+// ModemManager), mDNS (avahi), jobs that write to or wear the SD card for nothing on a
+// golden image (apt-daily*, man-db, e2scrub, fstrim, Raspberry Pi OS's dphys-swapfile),
+// Raspberry Pi OS's triggerhappy hotkey daemon, and systemd-resolved (resolv.conf is static).
 export const COMMON_UNITS: UnitPlan = {
   enable: ['systemd-networkd.service', 'systemd-timesyncd.service', 'ssh.service', 'nftables.service', 'fail2ban.service', 'prometheus-node-exporter.service'],
   disable: [],
-  mask: ['bluetooth.service', 'hciuart.service', 'avahi-daemon.service', 'avahi-daemon.socket', 'ModemManager.service', 'wpa_supplicant.service', 'apt-daily.timer', 'apt-daily-upgrade.timer', 'man-db.timer', 'e2scrub_all.timer', 'fstrim.timer'],
+  mask: [
+    'bluetooth.service', 'hciuart.service', 'avahi-daemon.service', 'avahi-daemon.socket', 'ModemManager.service', 'wpa_supplicant.service',
+    'apt-daily.timer', 'apt-daily-upgrade.timer', 'man-db.timer', 'e2scrub_all.timer', 'fstrim.timer',
+    'dphys-swapfile.service', 'triggerhappy.service', 'triggerhappy.socket', 'systemd-resolved.service',
+  ],
 };
 
 // --- frontend payload ---
+// The timers are shipped by overlays/frontend/etc/systemd/system/ (docs/frontend.md).
 export const FRONTEND_UNITS: UnitPlan = {
-  enable: ['nginx.service', 'keepalived.service'],
+  enable: ['nginx.service', 'keepalived.service', 'okome-health-probe.timer', 'okome-hit-ratio.timer', 'okome-prewarm.timer'],
   disable: [],
   mask: [],
 };

@@ -51,35 +51,61 @@ export function makeRenderContext(config: ResolvedConfig, roleName: string, secr
     boot: config.boot,
     frontend,
     backend,
+    verify: makeVerifyContext(config, roleName),
   };
 }
 
 export type RenderContext = ReturnType<typeof makeRenderContext>;
 
+/** Where the frontend payload keeps its runtime files (shared by templates, scripts and docs). */
+export const FRONTEND_PATHS = {
+  healthPath: '/okome-health',
+  accessLog: '/var/log/nginx/okome-access.log',
+  stateFile: '/etc/nginx/okome/health_state.conf',
+  maintenanceFlag: '/etc/okome/maintenance',
+  promFile: '/var/lib/prometheus/node-exporter/okome_cache.prom',
+} as const;
+
 function frontendContext(config: ResolvedConfig, roleName: string, frontends: NodeRef[], secrets: Secrets) {
   const role = config.roles[roleName]!;
   if (role.kind !== 'frontend') throw new Error('not a frontend');
-  const cacheBytes = sizeToBytes(role.nginx.cache.size);
-  const upstream = new URL(role.nginx.upstream);
-  const canary = new URL(role.nginx.canaryUpstream ?? role.nginx.upstream);
+  if (secrets.keepalivedPass.length < 1 || secrets.keepalivedPass.length > 8 || /[\s"]/.test(secrets.keepalivedPass))
+    throw new Error('keepalived auth_pass must be 1 to 8 characters without spaces or quotes (VRRP PASS authentication truncates longer ones)');
+  const n = role.nginx;
+  const cacheBytes = sizeToBytes(n.cache.size);
+  const upstream = new URL(n.upstream);
+  const canary = new URL(n.canaryUpstream ?? n.upstream);
   const hostPort = (u: URL) => `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+  const scheme = (u: URL) => u.protocol.replace(/:$/, '');
+  const origin = (u: URL) => `${scheme(u)}://${hostPort(u)}`;
   return {
+    paths: FRONTEND_PATHS,
     nginx: {
-      listenPort: role.nginx.listenPort,
-      upstream: role.nginx.upstream,
+      listenPort: n.listenPort,
+      upstream: n.upstream,
+      upstreamOrigin: origin(upstream),
+      upstreamScheme: scheme(upstream),
       upstreamHostPort: hostPort(upstream),
       canaryUpstream: canary.href.replace(/\/$/, ''),
+      canaryOrigin: origin(canary),
+      canaryScheme: scheme(canary),
       canaryHostPort: hostPort(canary),
+      /** A separate canary upstream is configured (the probe then checks it too). */
+      hasCanary: n.canaryUpstream !== undefined && origin(canary) !== origin(upstream),
+      connectTimeoutSeconds: n.connectTimeoutSeconds,
+      readTimeoutSeconds: n.readTimeoutSeconds,
       cache: {
-        ...role.nginx.cache,
+        ...n.cache,
         maxSize: `${Math.floor((cacheBytes * 0.9) / 1024 / 1024)}m`,
-        inactive: nginxTime(role.nginx.cache.inactive),
-        validOk: nginxTime(role.nginx.cache.validOk),
-        validNotFound: nginxTime(role.nginx.cache.validNotFound),
+        inactive: nginxTime(n.cache.inactive),
+        validOk: nginxTime(n.cache.validOk),
+        validNotFound: nginxTime(n.cache.validNotFound),
+        lockTimeout: nginxTime(n.cache.lockTimeout),
       },
     },
     probe: { ...role.probe, intervalSeconds: durationSeconds(role.probe.interval) },
-    prewarm: role.prewarm,
+    prewarm: { ...role.prewarm, urlList: role.prewarm.urls.join(' ') },
+    hitRatio: { ...role.hitRatio, windowSeconds: durationSeconds(role.hitRatio.window) },
     vrrp: {
       ...role.vrrp,
       vip: config.vip!.address,

@@ -1,0 +1,43 @@
+// rootfs: unpack the cached base, apply the rendered pi-gen stage to it (the same stage pi-gen
+// users run), then move /boot/firmware's content aside for the FAT partition.
+import { mkdirSync, readdirSync, renameSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BuildContext } from '../pipeline/context.ts';
+import { logFor } from '../pipeline/context.ts';
+import { STAGE_NAME } from '../render/stage.ts';
+import { applyStage } from './stage.ts';
+
+/** Leftovers of the build that do not belong in an image. */
+const SCRUB = ['var/lib/apt/lists', 'var/cache/apt', 'var/cache/debconf/templates.dat-old', 'var/log/apt', 'tmp', 'var/tmp'];
+
+export function readDpkgStatus(rootfs: string): Record<string, string> {
+  const text = readFileSync(join(rootfs, 'var/lib/dpkg/status'), 'utf8');
+  const out: Record<string, string> = {};
+  for (const block of text.split('\n\n')) {
+    if (!/^Status: install ok installed$/m.test(block)) continue;
+    const name = /^Package: (.+)$/m.exec(block)?.[1];
+    const version = /^Version: (.+)$/m.exec(block)?.[1];
+    const arch = /^Architecture: (.+)$/m.exec(block)?.[1];
+    if (name && version) out[arch && arch !== 'all' && arch !== 'arm64' ? `${name}:${arch}` : name] = version;
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+export async function rootfsStep(ctx: BuildContext): Promise<string> {
+  const log = logFor(ctx, 'rootfs');
+  const { rootfs, bootfs } = ctx.dirs;
+  mkdirSync(rootfs, { recursive: true });
+  await ctx.runner.run('tar', ['--numeric-owner', '--xattrs', '--xattrs-include=*', '-xpf', ctx.state.baseTar!, '-C', rootfs], { step: 'rootfs', log });
+  const notes: string[] = [];
+  await applyStage({ runner: ctx.runner, step: 'rootfs', log, note: (m) => { notes.push(m); ctx.reporter.note('rootfs', m); } }, join(ctx.dirs.piGen, STAGE_NAME), rootfs);
+  for (const p of SCRUB) {
+    const abs = join(rootfs, p);
+    if (existsSync(abs)) for (const e of readdirSync(abs)) rmSync(join(abs, e), { recursive: true, force: true });
+  }
+  // The FAT partition's content: what raspi-firmware put into /boot/firmware.
+  mkdirSync(bootfs, { recursive: true });
+  const fw = join(rootfs, 'boot/firmware');
+  for (const e of readdirSync(fw)) renameSync(join(fw, e), join(bootfs, e));
+  ctx.state.packages = readDpkgStatus(rootfs);
+  return `${Object.keys(ctx.state.packages).length} packages; ${notes.join('; ')}`;
+}
