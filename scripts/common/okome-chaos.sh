@@ -32,6 +32,7 @@ UNDO=()      # commands that put it back, in order
 WAIT=0       # seconds between the two
 ARMED=0      # set once the first DO command ran: from then on EXIT restores
 DRY_RUN=0
+SLEEP_PID=   # the wait in progress, stopped when interrupted
 
 log() {
   echo "okome-chaos: $*"
@@ -167,6 +168,7 @@ restore() {
   local rc=$? c bad=0
   trap - EXIT
   [ "$ARMED" -eq 1 ] || exit "$rc"
+  if [ -n "$SLEEP_PID" ]; then kill "$SLEEP_PID" 2>/dev/null || true; fi
   log "restoring"
   for c in "${UNDO[@]}"; do run_line "$c" || bad=1; done
   if [ "$bad" -eq 0 ]; then log "restored: ${UNDO[*]}"
@@ -191,7 +193,11 @@ main() {
   local c
   for c in "${DO[@]}"; do run_line "$c"; done
   log "holding for $WAIT s"
-  "$SLEEP" "$WAIT"
+  # In the background, so that INT/TERM/HUP interrupt `wait` at once instead of after the sleep.
+  "$SLEEP" "$WAIT" &
+  SLEEP_PID=$!
+  wait "$SLEEP_PID"
+  SLEEP_PID=
 }
 
 main "$@"
