@@ -36,7 +36,9 @@ export const BACKEND_UNITS: UnitPlan = {
 };
 
 // --- first boot and verification ---
-export const VERIFY_UNITS: UnitPlan = { enable: [], disable: [], mask: [] };
+// okome-firstboot runs once (per-device identity) before ssh; okome-verify prints the verdict
+// on every boot. Both ship in overlays/common/etc/systemd/system/.
+export const VERIFY_UNITS: UnitPlan = { enable: ['okome-firstboot.service', 'okome-verify.service'], disable: [], mask: [] };
 
 export function planUnits(kind: Kind): UnitPlan {
   const parts = [COMMON_UNITS, kind === 'frontend' ? FRONTEND_UNITS : BACKEND_UNITS, VERIFY_UNITS];
