@@ -65,7 +65,7 @@ export async function buildCommand(args: BuildArgs, deps: Deps): Promise<void> {
   if (config.base === 'raspios') deps.reporter.info('base "raspios": the native build makes the Debian flavour; out/<role>/pi-gen is the stage for a pi-gen checkout.');
 
   const plans = roles.map((r) => planImage(config, r, planOptions(args)));
-  const cold = plans.some((p) => !existsSync(baseTarPath(args.cacheDir, p.baseCacheKey)));
+  const cold = plans.some((p) => !existsSync(baseTarPath(args.cacheDir, p.kindLayer.cacheKey)));
   const pre = await runPreflight({
     tools: plans[0]!.hostTools, outDir: args.outDir, needBytes: (cold ? 6 : 3) * 2 ** 30,
     runner: deps.runner, reporter: deps.reporter, log: join(logDir, 'preflight.log'), canFix: args.preflightFix,

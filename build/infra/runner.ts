@@ -57,8 +57,9 @@ export class ExecaRunner implements Runner {
     if (this.opts.verbose) sinks.push('inherit');
     if (o.capture || sinks.length === 0) sinks.push('pipe');
     const stderr = sinks.filter((s) => s !== 'pipe');
+    let onAbort: (() => void) | undefined;
     try {
-      const r = await execa(cmd, [...args], {
+      const sub = execa(cmd, [...args], {
         cwd: o.cwd,
         env: o.env,
         extendEnv: true,
@@ -66,13 +67,23 @@ export class ExecaRunner implements Runner {
         stdin: o.input === undefined ? 'ignore' : undefined,
         stdout: sinks as never,
         stderr: (stderr.length ? stderr : ['pipe']) as never,
-        cancelSignal: this.opts.signal,
-        forceKillAfterDelay: 5000,
+        // Own process group, so cancelling stops the tool and everything it started.
+        detached: true,
+        cleanup: true,
         reject: false,
         stripFinalNewline: false,
       });
+      let cancelled = false;
+      onAbort = () => {
+        cancelled = true;
+        const kill = (sig: NodeJS.Signals) => { try { if (sub.pid) process.kill(-sub.pid, sig); } catch { /* gone */ } };
+        kill('SIGTERM');
+        setTimeout(() => kill('SIGKILL'), 5000).unref();
+      };
+      this.opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const r = await sub;
       const exitCode = r.exitCode ?? -1;
-      if (r.isCanceled || this.opts.signal?.aborted) throw new CancelledError(o.step);
+      if (cancelled || this.opts.signal?.aborted) throw new CancelledError(o.step);
       const notFound = (r as unknown as ExecaError).code === 'ENOENT';
       const ok = !notFound && !r.signal && r.exitCode !== undefined && (o.okCodes ?? [0]).includes(exitCode);
       if (!ok) {
@@ -86,6 +97,8 @@ export class ExecaRunner implements Runner {
     } catch (e) {
       if (e instanceof StepFailedError || e instanceof CancelledError) throw e;
       throw new StepFailedError(o.step, shown, `could not start: ${e instanceof Error ? e.message : String(e)}`, '', o.log);
+    } finally {
+      if (onAbort) this.opts.signal?.removeEventListener('abort', onAbort);
     }
   }
 }

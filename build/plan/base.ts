@@ -1,10 +1,12 @@
-// The base root filesystem recipe (mmdebstrap) and its cache key. Pure.
-// The base holds everything slow: bootstrap, kernel, initramfs and every package of the kind.
-// The rendered stage is applied on top of it at every build, so overlay changes never touch it.
+// The cached root filesystem layers and their keys. Pure.
+//  1. base (shared by every kind): mmdebstrap, kernel, initramfs, system and common packages.
+//  2. kind layer: the base plus the kind's packages (nginx... or redis...), installed with apt.
+// The rendered stage is applied on top of the kind layer at every build, so overlay or address
+// changes never rebuild either layer.
 import { createHash } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolve.ts';
 import type { Kind } from '../config/schema.ts';
-import { planBootstrapPackages } from './packages.ts';
+import { planBootstrapPackages, planKindPackages } from './packages.ts';
 
 /** Bumped when the recipe's meaning changes in a way its inputs do not show. */
 export const BASE_RECIPE_VERSION = 1;
@@ -32,7 +34,6 @@ export const DPKG_EXCLUDES = [
 
 export interface BaseRecipe {
   recipeVersion: number;
-  kind: Kind;
   release: string;
   arch: string;
   mirror: string;
@@ -45,19 +46,19 @@ export interface BaseRecipe {
   hooks: [string, string][];
 }
 
-export function planBaseRecipe(config: ResolvedConfig, kind: Kind): BaseRecipe {
+export function planBaseRecipe(config: ResolvedConfig): BaseRecipe {
   const modules = [...INITRAMFS_MODULES];
   return {
     recipeVersion: BASE_RECIPE_VERSION,
-    kind,
     release: config.release,
     arch: config.arch,
     mirror: config.mirror,
     components: [...config.components],
     variant: 'minbase',
-    packages: planBootstrapPackages(kind),
+    packages: planBootstrapPackages(),
     initramfsModules: modules,
-    dpkgOptions: [...DPKG_EXCLUDES],
+    // Our /etc/default/raspi-firmware is written before the package: keep it without asking.
+    dpkgOptions: ['force-confdef', 'force-confold', ...DPKG_EXCLUDES],
     hooks: [
       // Before any package: initramfs with only the listed modules, zstd; Debian's raspi-firmware
       // finds the root by label (SD, USB and QEMU alike), not /dev/mmcblk0p2.
@@ -72,6 +73,9 @@ export function planBaseRecipe(config: ResolvedConfig, kind: Kind): BaseRecipe {
       // divert update-initramfs during installation and build it once at the end.
       ['--essential-hook', 'set -e; chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs; ln -s /bin/true "$1/usr/sbin/update-initramfs"'],
       ['--customize-hook', 'set -e; rm "$1/usr/sbin/update-initramfs"; chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs; chroot "$1" update-initramfs -c -k all'],
+      // Byte-compiling Python under emulation is slow and the device does it on first use.
+      ['--essential-hook', 'set -e; chroot "$1" dpkg-divert --quiet --local --rename --add /usr/bin/py3compile; ln -s /bin/true "$1/usr/bin/py3compile"'],
+      ['--customize-hook', 'set -e; rm "$1/usr/bin/py3compile"; chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/bin/py3compile'],
       // A Pi needs only Broadcom device trees; the other boards' take ~50 MB.
       ['--customize-hook', 'set -e; for d in "$1"/usr/lib/linux-image-*; do [ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 -type d ! -name broadcom -exec rm -rf {} +; done; true'],
     ],
@@ -89,7 +93,14 @@ export function hashOf(v: unknown): string {
 }
 
 export function baseCacheKey(recipe: BaseRecipe): string {
-  return `base-${recipe.release}-${recipe.arch}-${recipe.kind}-${hashOf(recipe).slice(0, 16)}`;
+  return `base-${recipe.release}-${recipe.arch}-${hashOf(recipe).slice(0, 16)}`;
+}
+
+export interface KindLayer { kind: Kind; packages: string[]; cacheKey: string }
+
+export function planKindLayer(kind: Kind, baseKey: string): KindLayer {
+  const packages = planKindPackages(kind);
+  return { kind, packages, cacheKey: `${baseKey}-${kind}-${hashOf({ baseKey, packages, v: BASE_RECIPE_VERSION }).slice(0, 12)}` };
 }
 
 /** mmdebstrap's argv producing `outTar` from the recipe. */
@@ -99,6 +110,8 @@ export function mmdebstrapArgv(recipe: BaseRecipe, outTar: string): string[] {
     `--variant=${recipe.variant}`,
     '--mode=root',
     '--format=tar',
+    // Keep the package lists: the kind layer installs on top of this base with apt.
+    '--skip=cleanup/apt/lists',
     `--components=${recipe.components.join(',')}`,
     `--include=${recipe.packages.join(',')}`,
     ...recipe.dpkgOptions.map((o) => `--dpkgopt=${o}`),

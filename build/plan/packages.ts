@@ -27,6 +27,11 @@ export function planStagePackages(kind: Kind): string[] {
   return [...STAGE_COMMON, ...(kind === 'frontend' ? STAGE_FRONTEND : STAGE_BACKEND)];
 }
 
-export function planBootstrapPackages(kind: Kind): string[] {
-  return [...new Set([...BOOT_PACKAGES, ...SYSTEM_PACKAGES, ...planStagePackages(kind)])].sort();
+export function planKindPackages(kind: Kind): string[] {
+  return [...(kind === 'frontend' ? STAGE_FRONTEND : STAGE_BACKEND)];
+}
+
+/** The shared base (both kinds): boot, system and the common payload. */
+export function planBootstrapPackages(): string[] {
+  return [...new Set([...BOOT_PACKAGES, ...SYSTEM_PACKAGES, ...STAGE_COMMON])].sort();
 }

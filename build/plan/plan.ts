@@ -1,7 +1,7 @@
 // plan(config, role) -> ImagePlan: everything one build will do, as JSON-printable data. Pure.
 import type { ResolvedConfig } from '../config/resolve.ts';
 import type { Kind } from '../config/schema.ts';
-import { baseCacheKey, hashOf, mmdebstrapArgv, planBaseRecipe, type BaseRecipe } from './base.ts';
+import { baseCacheKey, hashOf, mmdebstrapArgv, planBaseRecipe, planKindLayer, type BaseRecipe, type KindLayer } from './base.ts';
 import { planStagePackages } from './packages.ts';
 import { planUnits, type UnitPlan } from './units.ts';
 import { TOOL } from './tool.ts';
@@ -50,6 +50,7 @@ export interface ImagePlan {
   imageName: string;
   baseRecipe: BaseRecipe;
   baseCacheKey: string;
+  kindLayer: KindLayer;
   stagePackages: string[];
   units: UnitPlan;
   disk: DiskPlan;
@@ -82,7 +83,7 @@ export function planImage(config: ResolvedConfig, roleName: string, opts: PlanOp
   const cacheDir = opts.cacheDir ?? '.cache';
   const imageName = `okome-${roleName}`;
   const dir = `${outDir}/${roleName}`;
-  const recipe = planBaseRecipe(config, role.kind);
+  const recipe = planBaseRecipe(config);
   const key = baseCacheKey(recipe);
   const secrets = ['keepalived.pass', 'redis-planner.pass', 'redis-admin.pass', 'redis-health.pass', 'pi-gen-first-user.pass'];
   if (config.admin.sshKeys === 'generate') secrets.unshift('admin_ed25519');
@@ -101,6 +102,7 @@ export function planImage(config: ResolvedConfig, roleName: string, opts: PlanOp
     imageName,
     baseRecipe: recipe,
     baseCacheKey: key,
+    kindLayer: planKindLayer(role.kind, key),
     stagePackages: planStagePackages(role.kind),
     units: planUnits(role.kind),
     disk: {

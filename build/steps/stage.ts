@@ -4,7 +4,7 @@
 // prerun.sh (pi-gen's copy_previous) is skipped: the base rootfs plays stage2's part.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { blockDaemons, runInChroot } from '../infra/chroot.ts';
+import { blockDaemons, runInChroot, withHostDns } from '../infra/chroot.ts';
 import type { Runner } from '../infra/runner.ts';
 
 export interface StageRunContext {
@@ -34,10 +34,18 @@ async function installPackages(ctx: StageRunContext, rootfs: string, file: strin
     return;
   }
   ctx.note(`installing ${missing.length} packages: ${missing.join(' ')}`);
-  await runInChroot(ctx.runner, rootfs, ['apt-get', 'update'], { step: ctx.step, log: ctx.log, network: true });
-  await runInChroot(ctx.runner, rootfs, ['apt-get', '-o', 'Acquire::Retries=3', 'install', '-y', ...(noRecommends ? ['--no-install-recommends'] : []), ...missing],
-    { step: ctx.step, log: ctx.log, network: true });
-  await runInChroot(ctx.runner, rootfs, ['apt-get', 'clean'], { step: ctx.step, log: ctx.log });
+  await aptInstall(ctx, rootfs, missing, noRecommends, true);
+}
+
+/** apt-get install inside the chroot with the host's DNS (optionally refreshing the lists first). */
+export async function aptInstall(ctx: StageRunContext, rootfs: string, pkgs: readonly string[], noRecommends: boolean, update: boolean): Promise<void> {
+  const o = { step: ctx.step, log: ctx.log };
+  await withHostDns(rootfs, async () => {
+    if (update) await runInChroot(ctx.runner, rootfs, ['apt-get', '-o', 'Acquire::Retries=3', 'update'], o);
+    await runInChroot(ctx.runner, rootfs, ['apt-get', '-o', 'Acquire::Retries=3', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold',
+      'install', '-y', ...(noRecommends ? ['--no-install-recommends'] : []), ...pkgs], o);
+    await runInChroot(ctx.runner, rootfs, ['apt-get', 'clean'], o);
+  });
 }
 
 export async function applyStage(ctx: StageRunContext, stageDir: string, rootfs: string): Promise<void> {
