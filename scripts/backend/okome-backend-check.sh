@@ -14,7 +14,7 @@ ENV_FILE=${OKOME_BACKEND_ENV:-$ROOT/etc/okome/backend.env}
 SYSTEMCTL=${SYSTEMCTL:-systemctl}
 REDIS_CLI=${REDIS_CLI:-redis-cli}
 # Which checks run; tests of a redis started by hand leave out the systemd and kernel ones.
-CHECKS=${CHECKS:-redis-unit redis-ping redis-ping-lan redis-auth redis-acl-health redis-maxmemory redis-policy redis-aof sysctl-overcommit thp-off health-secret}
+CHECKS=${CHECKS:-redis-active redis-ping redis-ping-lan redis-auth redis-acl-health redis-maxmemory redis-policy redis-aof sysctl-overcommit thp-off health-secret}
 
 passed=0
 failed=0
@@ -58,8 +58,8 @@ one_line() { tr '\r\n' '  ' | sed 's/  *$//' | cut -c1-160; }
 check_redis_unit() {
   local state
   state=$("$SYSTEMCTL" is-active "$REDIS_UNIT" 2>&1 || true)
-  if [ "$state" = active ]; then pass redis-unit "$REDIS_UNIT is active"
-  else fail redis-unit "$REDIS_UNIT is not active: systemctl is-active said '$(printf '%s' "$state" | one_line)'"; fi
+  if [ "$state" = active ]; then pass redis-active "$REDIS_UNIT is active"
+  else fail redis-active "$REDIS_UNIT is not active: systemctl is-active said '$(printf '%s' "$state" | one_line)'"; fi
 }
 
 check_ping() {
@@ -131,7 +131,7 @@ check_secret() {
 
 run_check() {
   case $1 in
-    redis-unit) check_redis_unit ;;
+    redis-active) check_redis_unit ;;
     redis-ping) check_ping redis-ping "$REDIS_LOCAL" ;;
     redis-ping-lan) check_ping redis-ping-lan "$REDIS_ADDRESS" ;;
     redis-auth) check_auth ;;

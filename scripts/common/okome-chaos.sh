@@ -52,9 +52,15 @@ usage() {
   exit 2
 }
 
-# The kind of this node: OKOME_KIND, else which role's settings file the image has.
+# The kind of this node: OKOME_KIND, else KIND= of /etc/okome/okome.env, else which role's
+# settings file the image has.
 node_kind() {
+  local kind=''
+  if [ -r "$ROOT/etc/okome/okome.env" ]; then
+    kind=$(sed -n "s/^KIND=['\"]\{0,1\}\([a-z]*\).*/\1/p" "$ROOT/etc/okome/okome.env" | head -n1)
+  fi
   if [ -n "${OKOME_KIND:-}" ]; then echo "$OKOME_KIND"
+  elif [ -n "$kind" ]; then echo "$kind"
   elif [ -r "$ROOT/etc/okome/backend.env" ]; then echo backend
   elif [ -r "$ROOT/etc/okome/frontend.env" ]; then echo frontend
   else echo unknown; fi
@@ -65,8 +71,8 @@ need_kind() {
   have=$(node_kind)
   [ "$have" = "$want" ] && return 0
   case $want in
-    backend) die 4 "refusing $action: it needs a backend (Redis runs only on backend nodes such as CN01); this node is a $have (OKOME_KIND / $ROOT/etc/okome/*.env)" ;;
-    *) die 4 "refusing $action: it needs a $want node (Nginx runs only on frontend nodes such as CN00); this node is a $have (OKOME_KIND / $ROOT/etc/okome/*.env)" ;;
+    backend) die 4 "refusing $action: it needs a backend (Redis runs only on backend nodes such as CN01); this node is a $have (from OKOME_KIND or $ROOT/etc/okome/okome.env)" ;;
+    *) die 4 "refusing $action: it needs a $want node (Nginx runs only on frontend nodes such as CN00); this node is a $have (from OKOME_KIND or $ROOT/etc/okome/okome.env)" ;;
   esac
 }
 

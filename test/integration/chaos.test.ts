@@ -1,6 +1,6 @@
 // okome-chaos, run for real by bash: the CHAOS_ENABLE guard, --dry-run plans, role refusals,
 // and real short runs with systemctl / nft / logger pointed at an argv-recording stub.
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -88,6 +88,17 @@ describe('role and argument refusals', () => {
     const r = await chaos(['--dry-run', 'redis-stop', '5'], { ROOT: root }).run;
     expect(r.exitCode).toBe(4);
     expect(r.stderr).toContain('this node is a frontend');
+  });
+
+  it('reads KIND from /etc/okome/okome.env (the common settings file) first', async () => {
+    const root = join(dir, 'be-root');
+    mkdirSync(join(root, 'etc/okome'), { recursive: true });
+    writeFileSync(join(root, 'etc/okome/okome.env'), "ROLE=cn01\nKIND='backend'\n");
+    const be = await chaos(['--dry-run', 'redis-stop', '5'], { ROOT: root }).run;
+    expect([be.exitCode, be.stdout]).toEqual([0, expect.stringContaining('on this backend node')]);
+    writeFileSync(join(root, 'etc/okome/okome.env'), 'KIND=frontend\n');
+    const fe = await chaos(['--dry-run', 'redis-stop', '5'], { ROOT: root }).run;
+    expect([fe.exitCode, fe.stderr]).toEqual([4, expect.stringContaining('this node is a frontend (from OKOME_KIND or')]);
   });
 
   it('refuses nginx-restart on a backend, a bad peer address and a bad duration', async () => {
