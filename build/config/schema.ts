@@ -9,6 +9,11 @@ const BOARDS = ['pi3', 'pi4', 'pi400', 'cm4', 'zero2w', 'pi5'] as const;
 const redisSize = z.string().superRefine((v, ctx) => {
   if (!/^[1-9][0-9]*(kb|mb|gb)$/i.test(v)) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not a Redis size (like 256mb)` });
 });
+/** A string matching `re`; the message shows the value: `"x" is not <what>`. */
+const matching = (re: RegExp, what: string) => z.string().superRefine((v, ctx) => {
+  if (!re.test(v)) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not ${what}` });
+});
+
 const duration = z.string().superRefine((v, ctx) => {
   if (!/^[1-9][0-9]*(s|min|h|d)$/.test(v)) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not a duration (like 30s, 15min, 1h, 1d)` });
 });
@@ -17,7 +22,7 @@ export const NetworkSchema = z.strictObject({
   prefix: z.number().int().min(8).max(30).default(24).describe('Subnet prefix length of the LAN (the seed: /24).'),
   gateway: ipv4.default('192.168.86.1').describe('Default gateway; must be inside the subnet.'),
   dns: z.array(ipv4).min(1).default(['192.168.86.1']).describe('DNS servers written to the static network config.'),
-  interface: z.string().regex(/^[a-z][a-z0-9]{1,14}$/).default('eth0').describe('Wired interface name on the device. The Debian base boots with net.ifnames=0, so it is eth0 on a Pi and in QEMU.'),
+  interface: matching(/^[a-z][a-z0-9]{1,14}$/, 'an interface name (lowercase letters and digits, like eth0)').default('eth0').describe('Wired interface name on the device. The Debian base boots with net.ifnames=0, so it is eth0 on a Pi and in QEMU.'),
 }).describe('The LAN every role sits on.');
 
 export const AdminSchema = z.strictObject({
@@ -34,10 +39,10 @@ export const JournaldSchema = z.strictObject({
 }).describe('journald keeps logs in RAM only (Storage=volatile) to spare the SD card.');
 
 export const TmpfsSchema = z.strictObject({
-  path: z.string().regex(/^\/[A-Za-z0-9/._-]*$/, 'must be an absolute path').describe('Mount point.'),
+  path: matching(/^\/[A-Za-z0-9/._-]*$/, 'an absolute path (like /var/cache/nginx)').describe('Mount point.'),
   size: size.describe('tmpfs size.'),
-  mode: z.string().regex(/^[0-7]{3,4}$/).default('1777').describe('Mode of the mount point.'),
-});
+  mode: matching(/^[0-7]{3,4}$/, 'an octal mode (like 1777 or 0755)').default('1777').describe('Mode of the mount point.'),
+}).describe('One tmpfs mount.');
 
 export const FstabSchema = z.strictObject({
   rootOptions: z.string().default('noatime,commit=60').describe('Mount options of the ext4 root.'),
@@ -110,8 +115,8 @@ export const HitRatioSchema = z.strictObject({
 }).describe('Cache hit-ratio metrics (node-exporter textfile).');
 
 export const FrontendRoleSchema = z.strictObject({
-  kind: z.literal('frontend'),
-  hostname,
+  kind: z.literal('frontend').describe('frontend: Nginx reverse-proxy cache and keepalived.'),
+  hostname: hostname.describe('Hostname (/etc/hostname, /etc/hosts), like CN00.'),
   address: ipv4.describe('Static IPv4 of this node.'),
   vrrp: z.strictObject({
     state: z.enum(['MASTER', 'BACKUP']).describe('Initial VRRP state.'),
@@ -121,7 +126,7 @@ export const FrontendRoleSchema = z.strictObject({
   probe: ProbeSchema.prefault({}),
   prewarm: PrewarmSchema.prefault({}),
   hitRatio: HitRatioSchema.prefault({}),
-});
+}).describe('A frontend node: Nginx cache in front of the OKOME app, keepalived VIP.');
 
 export const RedisSchema = z.strictObject({
   port: port.default(6379).describe('Redis port.'),
@@ -138,11 +143,11 @@ export const RedisSchema = z.strictObject({
 }).describe('Redis for the planner cache.');
 
 export const BackendRoleSchema = z.strictObject({
-  kind: z.literal('backend'),
-  hostname,
+  kind: z.literal('backend').describe('backend: Redis for the planner cache.'),
+  hostname: hostname.describe('Hostname (/etc/hostname, /etc/hosts), like CN01.'),
   address: ipv4.describe('Static IPv4 of this node.'),
   redis: RedisSchema.prefault({}),
-});
+}).describe('A backend node: Redis for the planner cache.');
 
 export const RoleSchema = z.discriminatedUnion('kind', [FrontendRoleSchema, BackendRoleSchema]);
 
@@ -153,7 +158,7 @@ export const FleetSchema = z.strictObject({
   mirror: httpUrl.default('http://deb.debian.org/debian').describe('Debian mirror for the build.'),
   components: z.array(z.string()).default(['main', 'non-free-firmware']).describe('Archive components (raspi-firmware is in non-free-firmware).'),
   boards: z.array(z.enum(BOARDS)).min(1).default(['pi3', 'pi4', 'pi400', 'cm4', 'zero2w']).describe('Boards the image must boot (pi5 needs the raspios base).'),
-  timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/).default('Etc/UTC').describe('Timezone.'),
+  timezone: matching(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, 'a timezone name (like Europe/Berlin or Etc/UTC)').default('Etc/UTC').describe('Timezone (/etc/timezone; the build links /etc/localtime to it).'),
   ntp: z.array(z.string()).min(1).default(['0.debian.pool.ntp.org', '1.debian.pool.ntp.org']).describe('NTP servers for systemd-timesyncd.'),
   secretsDir: z.string().default('.secrets').describe('Where generated secrets live (git-ignored, mode 0700/0600).'),
   network: NetworkSchema.prefault({}),
