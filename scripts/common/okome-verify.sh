@@ -31,10 +31,19 @@ CURRENT=""
 
 # --- recording ------------------------------------------------------------------------------
 
-one_line() { tr '\r\n\t' '   ' | tr -d '\000-\037\177' | sed 's/  */ /g; s/^ //; s/ $//' | cut -c1-240; }
+# squeeze <text>: REPLY is the text on one line (no control characters, single spaces, at most
+# 240 characters), so it fits a console line, a JSON string and a motd line. No subshell.
+squeeze() {
+  local s=${1//[$'\r\n\t']/ }
+  s=${s//[[:cntrl:]]/}
+  while [[ $s == *'  '* ]]; do s=${s//  / }; done
+  s=${s# }
+  s=${s% }
+  REPLY=${s:0:240}
+}
 
-pass() { RESULT[$CURRENT]=PASS; DETAIL[$CURRENT]=$(printf '%s' "$1" | one_line); }
-fail() { RESULT[$CURRENT]=FAIL; DETAIL[$CURRENT]=$(printf '%s' "$1" | one_line); }
+pass() { squeeze "$1"; RESULT[$CURRENT]=PASS; DETAIL[$CURRENT]=$REPLY; }
+fail() { squeeze "$1"; RESULT[$CURRENT]=FAIL; DETAIL[$CURRENT]=$REPLY; }
 
 # add_check <name> <function> [argument]
 add_check() {
@@ -97,10 +106,11 @@ check_sysctl() {
   local conf=$ROOT/etc/sysctl.d/90-okome.conf key value live bad=() n=0
   [ -r "$conf" ] || { fail "cannot read /etc/sysctl.d/90-okome.conf"; return 0; }
   while IFS='=' read -r key value; do
-    key=$(printf '%s' "$key" | tr -d ' \t'); key=${key#-}
+    key=${key//[[:space:]]/}; key=${key#-}
     case $key in ''|'#'*|';'*) continue ;; esac
-    value=$(printf '%s' "$value" | tr '\t' ' ' | sed 's/  */ /g; s/^ //; s/ $//')
-    live=$(run sysctl -n "$key" | tr '\t' ' ' | sed 's/  */ /g; s/^ //; s/ $//') || true
+    squeeze "$value"; value=$REPLY
+    live=$(run sysctl -n "$key") || true
+    squeeze "$live"; live=$REPLY
     n=$((n + 1))
     [ "$live" = "$value" ] || bad+=("$key=$live (want $value)")
   done < "$conf"
@@ -268,7 +278,8 @@ check_extra() {
     if [ -z "${CHECK_FN[$name]:-}" ]; then add_check "$name" reported_by "$checker"; fi
     [ "${CHECK_FN[$name]}" = reported_by ] || continue
     RESULT[$name]=${BASH_REMATCH[1]}
-    DETAIL[$name]=$(printf '%s' "${BASH_REMATCH[3]}" | one_line)
+    squeeze "${BASH_REMATCH[3]}"
+    DETAIL[$name]=$REPLY
   done <<< "$out"
   if [ "$count" -gt 0 ]; then pass "$checker reported $count check(s)"
   else fail "$checker reported no check (got: $(tail -n1 <<< "$out"))"; fi

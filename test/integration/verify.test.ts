@@ -122,7 +122,7 @@ function fixture(role: 'cn00' | 'cn01', envExtra: Record<string, string> = {}) {
 
 const lastLine = (s: string) => s.trimEnd().split('\n').at(-1);
 
-describe('okome-verify on an all-PASS backend (cn01)', () => {
+describe.concurrent('okome-verify on an all-PASS backend (cn01)', () => {
   it('prints PASS with every backend check, writes verify.json, the metric, the motd and one console line each', async () => {
     const f = fixture('cn01');
     const r = await f.run();
@@ -150,7 +150,7 @@ describe('okome-verify on an all-PASS backend (cn01)', () => {
   });
 });
 
-describe('okome-verify on an all-PASS frontend (cn00)', () => {
+describe.concurrent('okome-verify on an all-PASS frontend (cn00)', () => {
   it('prints PASS with every frontend check', async () => {
     const f = fixture('cn00');
     const r = await f.run();
@@ -167,7 +167,7 @@ describe('okome-verify on an all-PASS frontend (cn00)', () => {
   });
 });
 
-describe('okome-verify with failures', () => {
+describe.concurrent('okome-verify with failures', () => {
   it('wrong address on the interface: FAIL address, and says what it saw', async () => {
     const f = fixture('cn00');
     writeFileSync(join(f.fake, 'ip-addr'), '2: eth0    inet 192.168.86.99/24 brd 192.168.86.255 scope global eth0\n');
@@ -226,7 +226,7 @@ describe('okome-verify with failures', () => {
   });
 });
 
-describe('role checkers join the verdict', () => {
+describe.concurrent('role checkers join the verdict', () => {
   it('adds their checks, leaves out names it checks itself, and fails a checker that reports nothing', async () => {
     const f = fixture('cn01', { EXTRA_CHECKERS: "'okome-fake-checker okome-silent-checker'" });
     const bin = join(f.fake, 'bin');
@@ -243,7 +243,7 @@ describe('role checkers join the verdict', () => {
   });
 });
 
-describe('okome-validate', () => {
+describe.concurrent('okome-validate', () => {
   it('exits 0 on PASS and 1 on FAIL, prints every check, and leaves the consoles alone', async () => {
     const ok = fixture('cn01');
     const pass = await sh(VALIDATE, [], { ROOT: ok.root, FAKE_DIR: ok.fake, PATH: `${join(FIX, 'bin')}:${process.env.PATH}` });
@@ -261,7 +261,7 @@ describe('okome-validate', () => {
   });
 });
 
-describe('shell quality', () => {
+describe.concurrent('shell quality', () => {
   it('shellcheck passes on the device scripts and the fakes', async () => {
     const scripts = ['okome-verify.sh', 'okome-validate.sh', 'okome-firstboot.sh'].map((s) => join(REPO, 'scripts/common', s));
     const r = await sh('shellcheck', ['-x', ...scripts], {});
