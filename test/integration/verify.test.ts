@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderTemplate } from '../../build/render/env.ts';
+import { HEALTH_COMMANDS } from '../../build/plan/redis.ts';
 import { FAKE_SECRETS } from '../../build/plan/secrets.ts';
 import { contextFor, REPO } from '../helpers.ts';
 
@@ -76,7 +77,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'okome-verify-redis-'));
   dirs.push(dir);
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-  writeFileSync(join(dir, 'users.acl'), `user default on #${sha(FAKE_SECRETS.redisAdmin)} ~* &* +@all\nuser health on #${sha(FAKE_SECRETS.redisHealth)} resetkeys resetchannels -@all +ping\n`);
+  writeFileSync(join(dir, 'users.acl'), `user default on #${sha(FAKE_SECRETS.redisAdmin)} ~* &* +@all\nuser health on #${sha(FAKE_SECRETS.redisHealth)} resetkeys resetchannels ${HEALTH_COMMANDS.join(' ')}\n`);
   redisPort = await freePort();
   redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--aclfile', join(dir, 'users.acl'), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
   await waitForRedis(redisPort);
@@ -240,6 +241,29 @@ describe.concurrent('role checkers join the verdict', () => {
     expect(r.stdout).toContain('PASS okome-fake-checker: okome-fake-checker reported 3 check(s)\n');
     expect(r.stdout).toContain('FAIL redis-maxmemory: maxmemory is 0 (want 268435456)\n');
     expect(r.stdout).toContain('FAIL okome-silent-checker: okome-silent-checker reported no check (got: cannot read /etc/okome/backend.env)\n');
+  });
+});
+
+describe.concurrent('the real okome-backend-check as cn01\'s role checker', () => {
+  it('its Redis checks join the verdict; the ones okome-verify runs itself are not counted twice', async () => {
+    const f = fixture('cn01', { EXTRA_CHECKERS: 'okome-backend-check' });
+    const bin = join(f.fake, 'bin');
+    mkdirSync(bin);
+    cpSync(join(REPO, 'scripts/backend/okome-backend-check.sh'), join(bin, 'okome-backend-check'));
+    chmodSync(join(bin, 'okome-backend-check'), 0o755);
+    const tpl = 'overlays/backend/etc/okome/backend.env.hbs';
+    writeFileSync(join(f.root, 'etc/okome/backend.env'), `${renderTemplate(tpl, readFileSync(join(REPO, tpl), 'utf8'), contextFor('cn01'))}REDIS_PORT=${redisPort}\n`);
+    // The checker's own overrides: this host's Redis, and only the checks it can answer here.
+    const r = await f.run(VERIFY, [], {
+      PATH: `${bin}:${join(FIX, 'bin')}:${process.env.PATH}`,
+      REDIS_ADDRESS: '127.0.0.1',
+      CHECKS: 'redis-active redis-ping redis-ping-lan redis-auth redis-acl-health redis-aof',
+    });
+    const names = f.json().checks.map((c: { name: string }) => c.name);
+    expect(names).toEqual([...BACKEND_CHECKS, 'okome-backend-check', 'redis-ping-lan', 'redis-acl-health', 'redis-aof']);
+    const n = names.length;
+    expect(lastLine(r.stdout)).toBe(`OKOME-VERIFY role=cn01 result=PASS checks=${n}/${n}`);
+    expect(r.stdout).toContain('PASS okome-backend-check: okome-backend-check reported 6 check(s)\n');
   });
 });
 
