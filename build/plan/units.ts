@@ -13,7 +13,7 @@ export const COMMON_UNITS: UnitPlan = {
   enable: ['systemd-networkd.service', 'systemd-timesyncd.service', 'ssh.service', 'nftables.service', 'fail2ban.service', 'prometheus-node-exporter.service'],
   disable: [],
   mask: [
-    'bluetooth.service', 'hciuart.service', 'avahi-daemon.service', 'avahi-daemon.socket', 'ModemManager.service', 'wpa_supplicant.service',
+    'bluetooth.service', 'hciuart.service', 'avahi-daemon.service', 'avahi-daemon.socket', 'ModemManager.service', 'systemd-firstboot.service', 'wpa_supplicant.service',
     'apt-daily.timer', 'apt-daily-upgrade.timer', 'man-db.timer', 'e2scrub_all.timer', 'fstrim.timer',
     'dphys-swapfile.service', 'triggerhappy.service', 'triggerhappy.socket', 'systemd-resolved.service',
   ],

@@ -12,6 +12,7 @@ createServer((req, res) => {
     return;
   }
   served++;
-  res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'public, max-age=600', 'x-served-by': name });
+  const maxAge = /[?&]max-age=(\d+)/.exec(req.url ?? '')?.[1] ?? '600';
+  res.writeHead(200, { 'content-type': 'text/html', 'cache-control': `public, max-age=${maxAge}`, 'x-served-by': name });
   res.end(`<html><body>${name} ${req.url} request-id=${req.headers['x-request-id'] ?? ''}</body></html>\n`);
 }).listen(Number(port), host, () => process.stdout.write(`listening ${host}:${port}\n`));
