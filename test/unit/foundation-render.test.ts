@@ -53,8 +53,12 @@ describe.each(ROLES)('foundation files of %s', (role) => {
       '[Match]', 'Type=ether', 'Name=eth0 end0 en*',
       '[Link]', 'RequiredForOnline=routable',
       '[Network]', `Address=${ADDR[role]}/24`, 'Gateway=192.168.86.1', 'DNS=192.168.86.1',
-      'LinkLocalAddressing=no', 'IPv6AcceptRA=no', 'LLDP=no', 'EmitLLDP=no', 'KeepConfiguration=static',
+      'LinkLocalAddressing=no', 'IPv6AcceptRA=no', 'LLDP=no', 'EmitLLDP=no', 'KeepConfiguration=yes',
     ]);
+  });
+
+  it('networkd leaves foreign routes and rules (the keepalived VIP) alone', () => {
+    expect(settings(get('/etc/systemd/networkd.conf.d/okome.conf'))).toEqual(['[Network]', 'ManageForeignRoutingPolicyRules=no', 'ManageForeignRoutes=no']);
   });
 
   it('resolv.conf is static, from network.dns', () => {
