@@ -41,7 +41,7 @@ async function main(): Promise<void> {
         rmSync(cache, { recursive: true, force: true });
       }
     }
-    // Overlay-only change: a different static address (the base and kind layer stay cached).
+    // A rebuild after an overlay-only change runs exactly these steps: the base and kind layer stay cached.
     rows.push(await timedBuild('warm cn00, no compression', ['--role', 'cn00', '--out', out, '--no-compress']));
     rows.push(await timedBuild('warm cn00, with .xz and .bmap', ['--role', 'cn00', '--out', out]));
   } finally {
