@@ -1,5 +1,7 @@
 // Cross-field rules of the fleet, run after the schema. Pure: config in, problem lines out.
 import type { Fleet } from './schema.ts';
+import { checkBackendRedis } from '../plan/redis.ts';
+import { planSysctl } from '../plan/sysctl.ts';
 
 export function ipToInt(ip: string): number {
   return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
@@ -64,6 +66,8 @@ export function checkFleetRules(c: Fleet): string[] {
 
   for (const [name, r] of roles) {
     if (r.kind !== 'backend') continue;
+    const somaxconn = Number(planSysctl('backend', c.sysctl)['net.core.somaxconn']?.value ?? 4096);
+    out.push(...checkBackendRedis(name, r.redis, somaxconn, c.boards));
     r.redis.allowFrom.forEach((ref, i) => {
       const isIp = /^\d+\.\d+\.\d+\.\d+$/.test(ref);
       if (!isIp && !c.roles[ref]) out.push(`roles.${name}.redis.allowFrom[${i}]: "${ref}" is neither a role name nor an IPv4 address`);

@@ -5,7 +5,7 @@ import { sizeToBytes } from '../config/fields.ts';
 import { ipToInt } from '../config/rules.ts';
 import { durationSeconds, nginxTime } from '../plan/durations.ts';
 import { redisHash, type Secrets } from '../plan/secrets.ts';
-import { checkBackendRedis, HEALTH_COMMANDS, PLANNER_COMMANDS, redisSizeBytes } from '../plan/redis.ts';
+import { HEALTH_COMMANDS, PLANNER_COMMANDS, redisSizeBytes } from '../plan/redis.ts';
 import { planSysctl } from '../plan/sysctl.ts';
 import { TOOL } from '../plan/tool.ts';
 import { makeVerifyContext } from './verify-context.ts';
@@ -123,9 +123,7 @@ function backendContext(config: ResolvedConfig, roleName: string, frontends: Nod
   const role = config.roles[roleName]!;
   if (role.kind !== 'backend') throw new Error('not a backend');
   const r = role.redis;
-  const somaxconn = Number(planSysctl('backend', config.sysctl)['net.core.somaxconn']?.value ?? 4096);
-  const problems = checkBackendRedis(roleName, r, somaxconn, config.boards);
-  if (problems.length) throw new Error(`backend Redis settings:\n${problems.map((p) => `! ${p}`).join('\n')}`);
+  // Settings were checked by config/rules.ts (checkBackendRedis) before any rendering.
   const allow = r.allowFrom.length ? r.allowFrom : frontends.map((f) => f.name);
   const allowFrom = allow.map((ref) => config.roles[ref]?.address ?? ref);
   return {

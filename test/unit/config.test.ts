@@ -78,3 +78,12 @@ describe('resolveConfig', () => {
     expect(text).toContain('! roles.cn02.vrrp.priority: 150 is also the priority of roles.cn00; priorities must differ');
   });
 });
+
+describe('backend Redis rules', () => {
+  it('refuses a maxmemory that leaves the smallest board no room, as a config error', () => {
+    expect(problems((f) => { f.roles.cn01.redis.maxmemory = '900mb'; })).toBe([
+      'image.config.ts has 1 problem:',
+      '  ! roles.cn01.redis.maxmemory: "900mb" is more than 50 % of the smallest board\'s RAM (512 MiB); use at most 256mb so the OS keeps room',
+    ].join('\n'));
+  });
+});
