@@ -1,7 +1,7 @@
 // keepalived.conf for the VIP: the values per frontend, and the host's real keepalived
 // (`keepalived -t`, config test) on each rendered variant.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -79,6 +79,25 @@ describe('keepalived -t on the rendered files', () => {
       expect(r.ended).toBe(true);
     });
   }
+
+  it('okome-frontend-check runs the same config test on the device file', () => {
+    const root = join(tmp, 'root');
+    mkdirSync(join(root, 'etc/keepalived'), { recursive: true });
+    mkdirSync(join(root, 'etc/okome'), { recursive: true });
+    writeFileSync(join(root, 'etc/okome/frontend.env'), renderFilesFor('cn00').get('/etc/okome/frontend.env')!.content);
+    const good = configTest('device', conf('cn00').content);
+    expect(good.output).toBe('');
+    renameSync(join(tmp, 'device.conf'), join(root, 'etc/keepalived/keepalived.conf'));
+    const check = (checks: string) => spawnSync('bash', [join(REPO, 'scripts/frontend/okome-frontend-check.sh')], {
+      encoding: 'utf8', env: { PATH: process.env.PATH!, ROOT: root, CHECKS: checks, SYSTEMCTL: 'echo' },
+    });
+    const r = check('keepalived-config');
+    expect(r.stdout).toBe('PASS keepalived-config: keepalived -t -f /etc/keepalived/keepalived.conf printed no problem\n');
+    expect(r.status).toBe(0);
+    const t = check('hit-ratio-timer');
+    expect(t.stdout).toBe('FAIL hit-ratio-timer: okome-hit-ratio.timer is is-active okome-hit-ratio.timer, expected active\n');
+    expect(t.status).toBe(1);
+  });
 
   it('does complain about a broken file (so an empty output above means something)', () => {
     const r = configTest('broken', conf('cn00').content.replace('advert_int', 'advert_intt'));

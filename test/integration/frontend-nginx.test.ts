@@ -1,8 +1,8 @@
 // The rendered CN00 nginx config run by the host's real nginx against loopback test upstreams:
 // cache MISS/HIT/STALE, the OKOME headers, request ids, canary and debug routing, the health
 // states, and the `okome` log format as calculate-hit-ratio reads it.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -232,6 +232,39 @@ describe('frontend nginx serving through a real nginx', () => {
     } finally {
       await upstream.start();
     }
+  });
+
+  it('okome-frontend-check passes against it (health, state file, headers, request id, log, VRRP, VIP)', async () => {
+    writeFileSync(join(tmp, 'frontend.env'), renderFilesFor('cn00').get('/etc/okome/frontend.env')!.content);
+    mkdirSync(join(tmp, 'run/okome'), { recursive: true });
+    writeFileSync(join(tmp, 'run/okome/vrrp-state'), 'MASTER 2026-01-25T10:00:00Z 150\n');
+    writeFileSync(join(tmp, 'fake-ip'), '#!/bin/sh\necho "2: eth0    inet 192.168.86.18/24 scope global secondary eth0:vip"\n', { mode: 0o755 });
+    const env = {
+      PATH: process.env.PATH!, ROOT: tmp, OKOME_FRONTEND_ENV: join(tmp, 'frontend.env'), IP: join(tmp, 'fake-ip'),
+      OKOME_LISTEN_PORT: String(port), OKOME_ACCESS_LOG: '/log/okome-access.log', OKOME_VIP: '192.168.86.18',
+      CHECKS: 'health-endpoint health-state okome-headers request-id access-log vrrp-state vip',
+    };
+    const done = new Promise<{ code: number; out: string }>((resolve) => {
+      execFile('bash', [join(REPO, 'scripts/frontend/okome-frontend-check.sh')], { env, timeout: 20_000 },
+        (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, out: stdout + stderr }));
+    });
+    await sleep(700);
+    process.kill(nginx!.pid!, 'SIGUSR1'); // flush the buffered access log for the access-log check
+    const r = await done;
+    const lines = r.out.trim().split('\n');
+    expect(lines.map((l) => l.split(':')[0])).toEqual([
+      'PASS health-endpoint', 'PASS health-state', 'PASS okome-headers', 'PASS request-id', 'PASS access-log', 'PASS vrrp-state', 'PASS vip',
+    ]);
+    expect(r.out).toContain(`PASS health-endpoint: GET http://127.0.0.1:${port}/okome-health answered by nginx (state=normal node=CN00 HTTP 200)`);
+    expect(r.out).toMatch(/PASS okome-headers: GET \S+ \(HTTP\/1\.1 200 OK\): X-Cache-Status: (MISS|HIT), X-OKOME-Node: CN00, X-Upstream: /);
+    expect(r.code).toBe(0);
+
+    writeFileSync(join(tmp, 'run/okome/vrrp-state'), 'FAULT 2026-01-25T10:00:00Z 150\n');
+    const bad = await new Promise<string>((resolve) => {
+      execFile('bash', [join(REPO, 'scripts/frontend/okome-frontend-check.sh')], { env: { ...env, CHECKS: 'vrrp-state vip' } }, (_e, stdout) => resolve(stdout));
+    });
+    expect(bad).toContain('FAIL vrrp-state: keepalived reported FAULT (FAULT: nginx health check failing; see journalctl -t okome-keepalived)');
+    expect(bad).toContain("FAIL vip: cannot judge the VIP 192.168.86.18: VRRP state 'FAULT', on this node: yes");
   });
 
   it('logs in the okome format that calculate-hit-ratio reads', async () => {
