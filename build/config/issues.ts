@@ -57,8 +57,15 @@ export function formatIssue(issue: z.core.$ZodIssue, knownKeys: (path: readonly 
         return [`${at()}: ${JSON.stringify(valueAt(root, issue.path) ?? null)} is not a known kind (use "frontend" or "backend")`];
       return [`${at()}: ${issue.message}`];
     case 'too_small':
-    case 'too_big':
-      return [`${at()}: ${JSON.stringify(issue.input)} ${issue.message.replace(/^Too (small|big): expected (number|string|array) to (have )?/, 'must be ')}`];
+    case 'too_big': {
+      const i = issue as unknown as { origin: string; minimum?: number | bigint; maximum?: number | bigint; inclusive?: boolean; input?: unknown };
+      const small = issue.code === 'too_small';
+      const bound = Number(small ? i.minimum : i.maximum);
+      const cmp = small ? (i.inclusive === false ? 'above' : 'at least') : (i.inclusive === false ? 'below' : 'at most');
+      if (i.origin === 'array') return [`${at()}: needs ${cmp} ${bound} entr${bound === 1 ? 'y' : 'ies'}`];
+      if (i.origin === 'string') return [`${at()}: needs ${cmp} ${bound} character${bound === 1 ? '' : 's'}`];
+      return [`${at()}: ${JSON.stringify(i.input)} must be ${cmp} ${bound}`];
+    }
     default:
       return [`${at()}: ${issue.message}`];
   }

@@ -55,7 +55,7 @@ function deepFreeze<T>(v: T): T {
 }
 
 export function resolveConfig(input: unknown, file = 'image.config.ts'): ResolvedConfig {
-  const parsed = FleetSchema.safeParse(input);
+  const parsed = FleetSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
     const problems = parsed.error.issues.flatMap((i) => formatIssue(i, knownKeysAt, input));
     throw new ConfigError(file, problems);

@@ -5,12 +5,13 @@ import type { Kind } from '../config/schema.ts';
 export interface UnitPlan { enable: string[]; disable: string[]; mask: string[] }
 
 // --- foundation (both roles) ---
+// systemd-networkd is enabled by the stage itself, and only on the Debian base (Raspberry Pi OS runs NetworkManager).
 // Masked: radios a headless wired node does not use (bluetooth, hciuart, wpa_supplicant,
 // ModemManager), mDNS (avahi), jobs that write to or wear the SD card for nothing on a
 // golden image (apt-daily*, man-db, e2scrub, fstrim, Raspberry Pi OS's dphys-swapfile),
 // Raspberry Pi OS's triggerhappy hotkey daemon, and systemd-resolved (resolv.conf is static).
 export const COMMON_UNITS: UnitPlan = {
-  enable: ['systemd-networkd.service', 'systemd-timesyncd.service', 'ssh.service', 'nftables.service', 'fail2ban.service', 'prometheus-node-exporter.service'],
+  enable: ['systemd-timesyncd.service', 'ssh.service', 'nftables.service', 'fail2ban.service', 'prometheus-node-exporter.service'],
   disable: [],
   mask: [
     'bluetooth.service', 'hciuart.service', 'avahi-daemon.service', 'avahi-daemon.socket', 'ModemManager.service', 'systemd-firstboot.service', 'wpa_supplicant.service',

@@ -106,6 +106,7 @@ describe.each(ROLES)('image of %s', (role) => {
       wants.set(dir, await extList(img, rootOff, `/etc/systemd/system/${dir}`));
     }
     const all = [...wants.values()].flat();
+    expect(all, 'systemd-networkd on the Debian base').toContain('systemd-networkd.service');
     for (const u of plan.units.enable) {
       if (u.endsWith('.service') || u.endsWith('.timer')) expect(all, `${u} enabled`).toContain(u);
     }

@@ -249,7 +249,8 @@ describe('foundation variants', () => {
 describe('foundation units and packages', () => {
   it.each(['frontend', 'backend'] as const)('%s: foundation services enabled, radios/mDNS/SD-wearing jobs masked', (kind) => {
     const u = planUnits(kind);
-    expect(u.enable).toEqual(expect.arrayContaining(['systemd-networkd.service', 'systemd-timesyncd.service', 'ssh.service', 'nftables.service', 'fail2ban.service', 'prometheus-node-exporter.service']));
+    expect(u.enable).toEqual(expect.arrayContaining(['systemd-timesyncd.service', 'ssh.service', 'nftables.service', 'fail2ban.service', 'prometheus-node-exporter.service']));
+    expect(u.enable).not.toContain('systemd-networkd.service'); // the stage enables it, on the Debian base only
     expect(u.mask).toEqual(expect.arrayContaining(['bluetooth.service', 'hciuart.service', 'avahi-daemon.service', 'avahi-daemon.socket', 'wpa_supplicant.service', 'systemd-resolved.service', 'dphys-swapfile.service']));
     expect(u.enable.filter((x) => u.mask.includes(x))).toEqual([]);
     expect(planStagePackages(kind)).toEqual(expect.arrayContaining(['nftables', 'fail2ban', 'python3-systemd', 'prometheus-node-exporter', 'tzdata']));

@@ -62,6 +62,11 @@ describe.each(['cn00', 'cn01'])('pi-gen stage of %s', (role) => {
     expect(chroot).toContain('echo uninitialized > /etc/machine-id');
   });
 
+  it('uses NetworkManager on Raspberry Pi OS and systemd-networkd on the Debian base', () => {
+    const chroot = tree.get('stage-okome/02-system/00-run-chroot.sh')!.content;
+    expect(chroot).toMatch(/if \[ -x \/usr\/sbin\/NetworkManager \]; then\n\trm -f \/etc\/systemd\/network\/10-okome-wired.network[\s\S]*else\n\trm -rf \/etc\/NetworkManager\n\tsystemctl enable systemd-networkd.service\nfi/);
+  });
+
   it('has a config pi-gen accepts: quoted values, a valid first user, the stage listed', () => {
     const cfg = tree.get('config')!.content;
     expect(cfg).toMatch(/^FIRST_USER_NAME='[a-z][-a-z0-9_]*'$/m);
