@@ -41,7 +41,7 @@ export function makeVerifyContext(config: ResolvedConfig, roleName: string) {
     /** "check=unit" pairs, space-separated. */
     activeUnits: activeUnits.map((u) => `${u.check}=${u.unit}`).join(' '),
     /** Role-specific checkers whose PASS/FAIL lines join the verdict (scripts/<kind>/). */
-    extraCheckers: role.kind === 'backend' ? 'okome-backend-check' : '',
+    extraCheckers: role.kind === 'backend' ? 'okome-backend-check' : 'okome-frontend-check',
     /** okome-verify.service is ordered after these. */
     after: [...new Set(['okome-firstboot.service', 'network-online.target', ...COMMON_AFTER, ...activeUnits.map((u) => u.unit)])].join(' '),
   };

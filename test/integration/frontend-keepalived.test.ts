@@ -28,8 +28,10 @@ describe('keepalived.conf values', () => {
     expect(peersOf(f.content)).toEqual([]);
     expect(f.content).toContain('        192.168.86.18/24 dev eth0 label eth0:vip\n');
     expect(f.content).toContain('        auth_type PASS\n        auth_pass testpass\n');
-    expect(f.content).toContain('script "/usr/bin/curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:80/okome-health"');
+    expect(f.content).toContain('script "/usr/bin/curl -fsS -o /dev/null --max-time 1 http://127.0.0.1:80/okome-health"');
     expect(f.content).toContain('notify "/usr/local/sbin/okome-keepalived-notify"');
+    // A stopped nginx must release the VIP within 5 s: checked every second, two failures.
+    expect(f.content).toMatch(/interval 1\n    timeout 2\n    fall 2\n/);
   });
 
   it('a second frontend in the config: cn02 renders BACKUP 100, and the two name each other as unicast peers', () => {

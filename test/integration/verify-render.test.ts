@@ -15,7 +15,7 @@ describe('first boot and verification in the rendered images', () => {
       NGINX_PORT: '80', TMPFS: "'/tmp /var/cache/nginx'", ROOT_OPTIONS: 'noatime,commit=60', ADMIN_USER: 'okome',
       NFT_TABLE: "'inet filter'", NODE_EXPORTER_URL: 'http://127.0.0.1:9100/metrics',
       ACTIVE_UNITS: "'ssh-active=ssh.service nginx-active=nginx.service keepalived-active=keepalived.service health-probe-timer=okome-health-probe.timer prewarm-timer=okome-prewarm.timer'",
-      EXTRA_CHECKERS: "''",
+      EXTRA_CHECKERS: 'okome-frontend-check',
     });
   });
 
