@@ -1,0 +1,78 @@
+#!/bin/bash -e
+# System settings of role cn01 (backend). Runs INSIDE the image's chroot
+# (pi-gen NN-run-chroot.sh), on Raspberry Pi OS (pi-gen) and on okome-image's Debian base alike.
+
+# --- owners that only exist inside the image ---
+chown redis:redis /etc/redis/redis.conf
+chown redis:redis /etc/redis/users.acl
+
+# --- admin user: key-only login, sudo, no password ---
+if ! id -u okome >/dev/null 2>&1; then
+	useradd --create-home --shell /bin/bash okome
+fi
+usermod -a -G sudo okome
+passwd -l okome >/dev/null
+passwd -l root >/dev/null
+home=$(getent passwd okome | cut -d: -f6)
+install -d -m 700 -o okome -g okome "$home/.ssh"
+install -m 600 -o okome -g okome /etc/okome/admin_authorized_keys "$home/.ssh/authorized_keys"
+
+# --- network: NetworkManager on Raspberry Pi OS, systemd-networkd on the Debian base ---
+if [ -x /usr/sbin/NetworkManager ]; then
+	rm -f /etc/systemd/network/10-okome-wired.network
+	chmod 600 /etc/NetworkManager/system-connections/okome-wired.nmconnection
+else
+	rm -rf /etc/NetworkManager
+	systemctl enable systemd-networkd.service
+fi
+
+# --- boot configuration: raspi-config settings as files ---
+if [ -x /etc/kernel/postinst.d/z50-raspi-firmware ]; then
+	# Debian: config.txt and cmdline.txt are generated from /etc/default/raspi-firmware*;
+	# regenerate them now (kernel updates will do the same later).
+	for k in /boot/vmlinuz-*; do
+		[ -e "$k" ] || continue
+		DEB_MAINT_PARAMS=configure /etc/kernel/postinst.d/z50-raspi-firmware "${k#/boot/vmlinuz-}"
+	done
+	rm -f /etc/default/raspi-firmware.dpkg-*
+elif [ -f /boot/firmware/config.txt ] && [ -f /etc/okome/config.txt.okome ]; then
+	# Raspberry Pi OS: edit config.txt itself, between markers, idempotently.
+	sed -i '/^# BEGIN okome$/,/^# END okome$/d' /boot/firmware/config.txt
+	{ echo '# BEGIN okome'; cat /etc/okome/config.txt.okome; echo '# END okome'; } >> /boot/firmware/config.txt
+fi
+
+# --- time zone ---
+ln -sf /usr/share/zoneinfo/Etc/UTC /etc/localtime
+
+
+# --- units ---
+systemctl enable systemd-timesyncd.service
+systemctl enable ssh.service
+systemctl enable nftables.service
+systemctl enable fail2ban.service
+systemctl enable prometheus-node-exporter.service
+systemctl enable okome-thp.service
+systemctl enable redis-server.service
+systemctl enable okome-firstboot.service
+systemctl enable okome-verify.service
+systemctl mask bluetooth.service
+systemctl mask hciuart.service
+systemctl mask avahi-daemon.service
+systemctl mask avahi-daemon.socket
+systemctl mask ModemManager.service
+systemctl mask systemd-firstboot.service
+systemctl mask wpa_supplicant.service
+systemctl mask apt-daily.timer
+systemctl mask apt-daily-upgrade.timer
+systemctl mask man-db.timer
+systemctl mask e2scrub_all.timer
+systemctl mask fstrim.timer
+systemctl mask dphys-swapfile.service
+systemctl mask triggerhappy.service
+systemctl mask triggerhappy.socket
+systemctl mask systemd-resolved.service
+
+# --- per-device identity is made at first boot, never baked in ---
+rm -f /etc/ssh/ssh_host_*
+echo uninitialized > /etc/machine-id
+rm -f /var/lib/dbus/machine-id
