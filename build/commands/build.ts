@@ -75,12 +75,13 @@ export async function buildCommand(args: BuildArgs, deps: Deps): Promise<void> {
   if (created.length) deps.reporter.info(`secrets: generated ${created.map((c) => basename(c)).join(', ')} in ${resolve(dir)} (mode 0600, git-ignored; keep them: both roles use them)`);
 
   for (const plan of plans) {
-    const out = plan.artifacts.dir;
+    const out = resolve(plan.artifacts.dir);
     const unlock = takeLock(out, plan.role);
+    // Absolute: stage scripts run with their own working directory.
     const work = join(out, `.work-${process.pid}`);
     const ctx: BuildContext = {
       runner: deps.runner, reporter: deps.reporter, repoRoot: deps.repoRoot, config, plan, secrets, catalog,
-      dirs: { out, work, rootfs: join(work, 'rootfs'), bootfs: join(work, 'bootfs'), piGen: join(work, 'pi-gen'), logs: plan.artifacts.logsDir, cache: args.cacheDir },
+      dirs: { out, work, rootfs: join(work, 'rootfs'), bootfs: join(work, 'bootfs'), piGen: join(work, 'pi-gen'), logs: resolve(plan.artifacts.logsDir), cache: resolve(args.cacheDir) },
       options: { compress: args.compress, refreshBase: args.refreshBase },
       state: { startedAt: Date.now(), stepMs: {}, artifacts: [] },
     };

@@ -1,6 +1,6 @@
 // rootfs: unpack the cached base, apply the rendered pi-gen stage to it (the same stage pi-gen
 // users run), then move /boot/firmware's content aside for the FAT partition.
-import { mkdirSync, readdirSync, renameSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext } from '../pipeline/context.ts';
 import { logFor } from '../pipeline/context.ts';
@@ -32,7 +32,10 @@ export async function rootfsStep(ctx: BuildContext): Promise<string> {
   await applyStage({ runner: ctx.runner, step: 'rootfs', log, note: (m) => { notes.push(m); ctx.reporter.note('rootfs', m); } }, join(ctx.dirs.piGen, STAGE_NAME), rootfs);
   for (const p of SCRUB) {
     const abs = join(rootfs, p);
-    if (existsSync(abs)) for (const e of readdirSync(abs)) rmSync(join(abs, e), { recursive: true, force: true });
+    if (!existsSync(abs)) continue;
+    // Directories are emptied (they keep their mode, e.g. /tmp 1777); files are removed.
+    if (lstatSync(abs).isDirectory()) for (const e of readdirSync(abs)) rmSync(join(abs, e), { recursive: true, force: true });
+    else rmSync(abs, { force: true });
   }
   // The FAT partition's content: what raspi-firmware put into /boot/firmware.
   mkdirSync(bootfs, { recursive: true });

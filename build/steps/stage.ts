@@ -3,7 +3,7 @@
 // NN-run.sh (on the host, ROOTFS_DIR exported), NN-run-chroot.sh (inside the chroot, bash -e).
 // prerun.sh (pi-gen's copy_previous) is skipped: the base rootfs plays stage2's part.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { blockDaemons, runInChroot, withHostDns } from '../infra/chroot.ts';
 import type { Runner } from '../infra/runner.ts';
 
@@ -48,7 +48,8 @@ export async function aptInstall(ctx: StageRunContext, rootfs: string, pkgs: rea
   });
 }
 
-export async function applyStage(ctx: StageRunContext, stageDir: string, rootfs: string): Promise<void> {
+export async function applyStage(ctx: StageRunContext, stageDir: string, rootfsIn: string): Promise<void> {
+  const rootfs = resolve(rootfsIn);
   const unblock = blockDaemons(rootfs);
   try {
     const subs = readdirSync(stageDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
