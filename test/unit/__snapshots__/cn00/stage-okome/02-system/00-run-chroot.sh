@@ -45,35 +45,9 @@ ln -sf /usr/share/zoneinfo/Etc/UTC /etc/localtime
 # --- nginx: our site replaces Debian's default ---
 rm -f /etc/nginx/sites-enabled/default
 
-# --- units ---
-systemctl enable systemd-timesyncd.service
-systemctl enable ssh.service
-systemctl enable nftables.service
-systemctl enable fail2ban.service
-systemctl enable prometheus-node-exporter.service
-systemctl enable nginx.service
-systemctl enable keepalived.service
-systemctl enable okome-health-probe.timer
-systemctl enable okome-hit-ratio.timer
-systemctl enable okome-prewarm.timer
-systemctl enable okome-firstboot.service
-systemctl enable okome-verify.service
-systemctl mask bluetooth.service
-systemctl mask hciuart.service
-systemctl mask avahi-daemon.service
-systemctl mask avahi-daemon.socket
-systemctl mask ModemManager.service
-systemctl mask systemd-firstboot.service
-systemctl mask wpa_supplicant.service
-systemctl mask apt-daily.timer
-systemctl mask apt-daily-upgrade.timer
-systemctl mask man-db.timer
-systemctl mask e2scrub_all.timer
-systemctl mask fstrim.timer
-systemctl mask dphys-swapfile.service
-systemctl mask triggerhappy.service
-systemctl mask triggerhappy.socket
-systemctl mask systemd-resolved.service
+# --- units (one systemctl call each: every call is a process under emulation) ---
+systemctl enable systemd-timesyncd.service ssh.service nftables.service fail2ban.service prometheus-node-exporter.service nginx.service keepalived.service okome-health-probe.timer okome-hit-ratio.timer okome-prewarm.timer okome-firstboot.service okome-verify.service
+systemctl mask bluetooth.service hciuart.service avahi-daemon.service avahi-daemon.socket ModemManager.service systemd-firstboot.service wpa_supplicant.service apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer dphys-swapfile.service triggerhappy.service triggerhappy.socket systemd-resolved.service
 
 # --- per-device identity is made at first boot, never baked in ---
 rm -f /etc/ssh/ssh_host_*
