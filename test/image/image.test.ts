@@ -136,6 +136,13 @@ describe.each(ROLES)('image of %s', (role) => {
 
   it('has exactly its kind\'s payload', async () => {
     const manifest = JSON.parse(readFileSync(join(REPO, plan.artifacts.dir, 'manifest.json'), 'utf8'));
+    const absent = plan.kind === 'frontend'
+      ? ['/etc/redis/users.acl', '/etc/redis/redis.conf', '/etc/okome/secrets/redis-health.pass', '/etc/systemd/system/okome-thp.service', '/usr/local/sbin/okome-backend-check']
+      : ['/etc/nginx/conf.d/okome.conf', '/etc/keepalived/keepalived.conf', '/etc/systemd/system/okome-health-probe.timer', '/etc/systemd/system/okome-prewarm.timer', '/usr/local/sbin/okome-health-probe', '/usr/local/sbin/okome-prewarm'];
+    for (const p of absent) expect(await extStat(img, rootOff, p), `${p} must not be in a ${plan.kind} image`).toBeUndefined();
+    const timers = await extList(img, rootOff, '/etc/systemd/system/timers.target.wants');
+    if (plan.kind === 'frontend') expect(timers).toEqual(expect.arrayContaining(['okome-health-probe.timer', 'okome-prewarm.timer', 'okome-hit-ratio.timer']));
+    else expect(timers.filter((t) => t.startsWith('okome-'))).toEqual([]);
     if (plan.kind === 'frontend') {
       expect(manifest.packages).toHaveProperty('nginx');
       expect(manifest.packages).toHaveProperty('keepalived');
