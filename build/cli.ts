@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
 // The only place that parses argv, prints errors and exits.
 import { parseArgs } from 'node:util';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCommand } from './commands/build.ts';
@@ -15,6 +16,12 @@ import { createReporter } from './ui/reporter.ts';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** The cached bases outlive a checkout (like any CLI cache): shared by every clone on the host. */
+function defaultCacheDir(): string {
+  if (process.env.OKOME_CACHE_DIR) return process.env.OKOME_CACHE_DIR;
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'okome-image');
+}
+
 const HELP = `okome-image: golden Raspberry Pi images for the OKOME cache
 
 usage: okome-image <command> [options]
@@ -25,7 +32,7 @@ usage: okome-image <command> [options]
   flash   --role cn00 --device /dev/sdX --yes  write the image with bmaptool
   cache   [list|clear]                         cached bases
 
-options: --config FILE (default image.config.ts)  --out DIR (default out)  --cache DIR (default .cache)
+options: --config FILE (default image.config.ts)  --out DIR (default out)  --cache DIR (default $OKOME_CACHE_DIR, else $XDG_CACHE_HOME/okome-image, else ~/.cache/okome-image)
          --no-compress (skip .xz/.bmap)  --refresh-base (rebuild the cached base)  --verbose (stream tool output)
          --no-install (preflight only reports; never apt-get/mount)`;
 
@@ -38,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
       all: { type: 'boolean', default: false },
       config: { type: 'string', default: 'image.config.ts' },
       out: { type: 'string', default: 'out' },
-      cache: { type: 'string', default: '.cache' },
+      cache: { type: 'string', default: defaultCacheDir() },
       json: { type: 'boolean', default: false },
       'no-compress': { type: 'boolean', default: false },
       'refresh-base': { type: 'boolean', default: false },
