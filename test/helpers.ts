@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import fleet from '../image.config.ts';
 import { resolveConfig, type ResolvedConfig } from '../build/config/resolve.ts';
 import type { FleetInput } from '../build/config/schema.ts';
+import { ConfigError } from '../build/ui/errors.ts';
 import { loadCatalog } from '../build/infra/catalog.ts';
 import { FAKE_SECRETS } from '../build/plan/secrets.ts';
 import { makeRenderContext, type RenderContext } from '../build/render/context.ts';
@@ -26,4 +27,17 @@ export function contextFor(role: string, config: ResolvedConfig = resolveConfig(
 export function renderFilesFor(role: string, config: ResolvedConfig = resolveConfig(fleet)): Map<string, RenderedFile> {
   const files = renderOverlay(loadCatalog(REPO), contextFor(role, config));
   return new Map(files.map((f) => [f.path, f]));
+}
+
+/** The ConfigError text for the default fleet with `patch` applied (throws if the config is valid). */
+export function configProblems(patch: (f: any) => void): string {
+  const f = structuredClone(fleet) as any;
+  patch(f);
+  try {
+    resolveConfig(f);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.render();
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
 }

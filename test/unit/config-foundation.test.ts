@@ -2,20 +2,9 @@
 // the text is what an operator reads, so a change to it is a change to the product.
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../build/config/resolve.ts';
-import { ConfigError } from '../../build/ui/errors.ts';
-import { defaultFleet } from '../helpers.ts';
+import { configProblems, defaultFleet } from '../helpers.ts';
 
-function problems(patch: (f: any) => void): string {
-  const f = structuredClone(defaultFleet) as any;
-  patch(f);
-  try {
-    resolveConfig(f);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.render();
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = configProblems;
 
 describe('network', () => {
   it('an address outside the subnet', () => {

@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../build/config/resolve.ts';
-import { ConfigError } from '../../build/config/../ui/errors.ts';
-import { defaultFleet } from '../helpers.ts';
+import { configProblems, defaultFleet } from '../helpers.ts';
 
-function problems(patch: (f: any) => void): string {
-  const f = structuredClone(defaultFleet) as any;
-  patch(f);
-  try {
-    resolveConfig(f);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.render();
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = configProblems;
 
 describe('resolveConfig', () => {
   it('resolves the default fleet with the seed values, frozen', () => {
