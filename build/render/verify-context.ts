@@ -20,7 +20,9 @@ const COMMON_AFTER = ['nftables.service', 'fail2ban.service', 'prometheus-node-e
 export function makeVerifyContext(config: ResolvedConfig, roleName: string) {
   const role = config.roles[roleName];
   if (!role) throw new Error(`unknown role ${roleName}`);
-  const backends = Object.values(config.roles).flatMap((r) => (r.kind === 'backend' ? [`${r.address}:${r.redis.port}`] : []));
+  // Only the backends whose firewall lets this node in (redis.allowFrom; empty means every frontend).
+  const admits = (allow: readonly string[]) => allow.length === 0 ? role.kind === 'frontend' : allow.includes(roleName) || allow.includes(role.address);
+  const backends = Object.values(config.roles).flatMap((r) => (r.kind === 'backend' && admits(r.redis.allowFrom) ? [`${r.address}:${r.redis.port}`] : []));
   const firstBackend = Object.values(config.roles).find((r) => r.kind === 'backend');
   const tmpfs = config.fstab.tmpfs.map((t) => t.path);
   if (role.kind === 'frontend') tmpfs.push('/var/cache/nginx');

@@ -236,7 +236,7 @@ check_nginx_header() {
 
 check_redis_reachable() {
   local b out ok=() bad=()
-  [ -n "$BACKENDS" ] || { pass "no backend in the fleet"; return 0; }
+  [ -n "$BACKENDS" ] || { pass "no backend to reach (none in the fleet, or none whose redis.allowFrom admits this node)"; return 0; }
   for b in $BACKENDS; do
     out=$(run env -u REDISCLI_AUTH redis-cli --no-auth-warning -h "${b%:*}" -p "${b##*:}" PING) || true
     if grep -qE '^(PONG|NOAUTH)' <<< "$out"; then ok+=("$b"); else bad+=("$b (got: ${out:-no answer})"); fi

@@ -2,7 +2,7 @@
 // okome.env (the expectations), the two units, the three scripts, and the units enabled.
 import { describe, expect, it } from 'vitest';
 import { planUnits } from '../../build/plan/units.ts';
-import { renderFilesFor } from '../helpers.ts';
+import { fleetWith, renderFilesFor } from '../helpers.ts';
 
 const envOf = (content: string) => Object.fromEntries(content.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 
@@ -23,6 +23,20 @@ describe('first boot and verification in the rendered images', () => {
     const env = envOf(renderFilesFor('cn01').get('/etc/okome/okome.env')!.content);
     expect(env).toMatchObject({ ROLE: 'cn01', KIND: 'backend', HOSTNAME: 'CN01', ADDRESS: '192.168.86.19', VIP: "''", BACKENDS: "''", TMPFS: '/tmp',
       ACTIVE_UNITS: "'ssh-active=ssh.service redis-active=redis-server.service'", EXTRA_CHECKERS: 'okome-backend-check' });
+  });
+
+  it('a frontend only expects the backends whose redis.allowFrom admits it', () => {
+    const config = fleetWith((f) => {
+      const cn00 = f.roles!.cn00 as Record<string, unknown>;
+      f.roles!.cn02 = { ...cn00, hostname: 'CN02', address: '192.168.86.21', vrrp: { state: 'BACKUP', priority: 100 } } as never;
+    });
+    expect(envOf(renderFilesFor('cn00', config).get('/etc/okome/okome.env')!.content).BACKENDS).toBe('192.168.86.19:6379');
+    expect(envOf(renderFilesFor('cn02', config).get('/etc/okome/okome.env')!.content).BACKENDS).toBe("''");
+    const open = fleetWith((f) => {
+      (f.roles!.cn01 as { redis: { allowFrom: string[] } }).redis.allowFrom = [];
+      f.roles!.cn02 = { ...(f.roles!.cn00 as object), hostname: 'CN02', address: '192.168.86.21', vrrp: { state: 'BACKUP', priority: 100 } } as never;
+    });
+    expect(envOf(renderFilesFor('cn02', open).get('/etc/okome/okome.env')!.content).BACKENDS).toBe('192.168.86.19:6379');
   });
 
   it.each(['cn00', 'cn01'])('%s: scripts installed 0755, units shipped and enabled, ordering as first boot needs', (role) => {
