@@ -108,7 +108,7 @@ export async function runCluster(repo: string): Promise<Result[]> {
 
     // 6. host keys differ; password login refused; key login works
     const keys = await Promise.all(roles.map((r) => inNs(NS, 'ssh-keyscan', ['-t', 'ed25519', '-T', '5', addr(r)]).then((x) => x.stdout.split(' ').pop()?.trim() ?? '')));
-    record('6 every node made its own SSH host key', keys.every(Boolean) && new Set(keys).size === keys.length, keys.map((k, i) => `${roles[i]}:${k.slice(0, 12)}`).join(' '));
+    record('6 every node made its own SSH host key', keys.every(Boolean) && new Set(keys).size === keys.length, keys.map((k, i) => `${roles[i]}:…${k.slice(-10)}`).join(' '));
     const pw = await inNs(NS, 'ssh', ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password,keyboard-interactive', `${config.admin.user}@${addr('cn00')}`, 'true']);
     record('6 password login refused', pw.exitCode !== 0 && /Permission denied/.test(pw.stderr), pw.stderr.trim().split('\n').pop() ?? '');
     const kl = await ssh('cn00', 'hostname');

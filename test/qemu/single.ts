@@ -6,7 +6,7 @@ import { createTestNet, destroyTestNet } from '../../build/infra/netns.ts';
 import { startVm, stopVm, waitForVerdict, type Verdict, type Vm } from '../../build/infra/qemu.ts';
 import type { ResolvedConfig } from '../../build/config/resolve.ts';
 
-export const VERDICT_TIMEOUT_MS = Number(process.env.OKOME_QEMU_TIMEOUT ?? 900) * 1000;
+export const VERDICT_TIMEOUT_MS = Number(process.env.OKOME_QEMU_TIMEOUT ?? 1500) * 1000;
 
 export function macFor(address: string): string {
   const last = Number(address.split('.')[3]);
