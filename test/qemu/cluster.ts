@@ -146,6 +146,18 @@ export async function runCluster(repo: string): Promise<Result[]> {
     const warmed = prewarmed.ok ? await http(`http://${addr('cn00')}${path}`) : undefined;
     record('7 pre-warm refilled the cache after the reboot', warmed?.headers['x-cache-status'] === 'HIT',
       prewarmed.ok ? `${path} after pre-warm: ${warmed?.headers['x-cache-status'] ?? 'no answer'}` : 'okome-prewarm.service did not run within 300 s');
+
+    // 6. the same image booted twice (a fresh copy-on-write disk: a new card) makes a new host key
+    const cn02 = vms.get('cn02')!;
+    await stopVm(cn02);
+    rmSync(join(work, 'cn02', 'disk.qcow2'), { force: true });
+    rmSync(cn02.serialLog, { force: true });
+    const again02 = await startVm({ ...cn02.spec });
+    vms.set('cn02', again02);
+    const v02 = await waitForVerdict(again02, VERDICT_TIMEOUT_MS).catch((e: Error) => e);
+    const key02 = await inNs(NS, 'ssh-keyscan', ['-t', 'ed25519', '-T', '5', addr('cn02')]).then((x) => x.stdout.split(' ').pop()?.trim() ?? '');
+    record('6 the same image booted twice has two different host keys', !(v02 instanceof Error) && !!key02 && key02 !== keys[roles.indexOf('cn02')],
+      `cn02 first boot …${keys[roles.indexOf('cn02')]?.slice(-10)}, second first boot …${key02.slice(-10)}${v02 instanceof Error ? ` (${v02.message.split('\n')[0]})` : ` (${v02.line})`}`);
   } finally {
     for (const vm of vms.values()) await stopVm(vm).catch(() => {});
     for (const s of servers) s.kill('SIGKILL');
