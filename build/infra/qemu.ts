@@ -18,6 +18,8 @@ export interface VmSpec {
   cpus?: number;
   /** Virtual disk size of the overlay, so the first boot has room to grow into. */
   diskSize?: string;
+  /** Let a guest reboot (otherwise QEMU exits when the guest reboots or panics). */
+  allowReboot?: boolean;
 }
 
 export interface Vm {
@@ -58,7 +60,7 @@ export async function startVm(spec: VmSpec): Promise<Vm> {
     '-kernel', kernel, '-initrd', initrd, '-append', QEMU_APPEND,
     '-drive', `if=none,id=hd,file=${overlay},format=qcow2`, '-device', 'virtio-blk-pci,drive=hd',
     '-device', 'virtio-rng-pci',
-    '-no-reboot',
+    ...(spec.allowReboot ? [] : ['-no-reboot']),
   ];
   if (spec.tap) args.push('-netdev', `tap,id=n0,ifname=${spec.tap},script=no,downscript=no`, '-device', `virtio-net-pci,netdev=n0,mac=${spec.mac},romfile=`);
   else args.push('-nic', 'none');

@@ -73,7 +73,7 @@ export async function runCluster(repo: string): Promise<Result[]> {
   try {
     const t0 = Date.now();
     for (const [i, r] of roles.entries()) {
-      vms.set(r, await startVm({ name: r, image: join(outDir, r, `okome-${r}.img`), workDir: join(work, r), tap: `tap${i}`, mac: macFor(addr(r)), netns: NS, cpus: 1, memoryMiB: 1024 }));
+      vms.set(r, await startVm({ name: r, image: join(outDir, r, `okome-${r}.img`), workDir: join(work, r), tap: `tap${i}`, mac: macFor(addr(r)), netns: NS, cpus: 1, memoryMiB: 1024, allowReboot: true }));
     }
     // 1. every verdict PASS; the VIP answers on the MASTER
     const verdicts = await Promise.all(roles.map((r) => waitForVerdict(vms.get(r)!, VERDICT_TIMEOUT_MS).catch((e: Error) => e)));
