@@ -1,27 +1,15 @@
 // rootfs: unpack the cached base, apply the rendered pi-gen stage to it (the same stage pi-gen
 // users run), then move /boot/firmware's content aside for the FAT partition.
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext } from '../pipeline/context.ts';
 import { logFor } from '../pipeline/context.ts';
 import { STAGE_NAME } from '../render/stage.ts';
 import { applyStage } from './stage.ts';
+import { readDpkgStatus } from './dpkg.ts';
 
 /** Leftovers of the build that do not belong in an image. */
 const SCRUB = ['var/lib/apt/lists', 'var/cache/apt', 'var/cache/debconf/templates.dat-old', 'var/log/apt', 'tmp', 'var/tmp'];
-
-export function readDpkgStatus(rootfs: string): Record<string, string> {
-  const text = readFileSync(join(rootfs, 'var/lib/dpkg/status'), 'utf8');
-  const out: Record<string, string> = {};
-  for (const block of text.split('\n\n')) {
-    if (!/^Status: install ok installed$/m.test(block)) continue;
-    const name = /^Package: (.+)$/m.exec(block)?.[1];
-    const version = /^Version: (.+)$/m.exec(block)?.[1];
-    const arch = /^Architecture: (.+)$/m.exec(block)?.[1];
-    if (name && version) out[arch && arch !== 'all' && arch !== 'arm64' ? `${name}:${arch}` : name] = version;
-  }
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
-}
 
 export async function rootfsStep(ctx: BuildContext): Promise<string> {
   const log = logFor(ctx, 'rootfs');

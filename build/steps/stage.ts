@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { blockDaemons, runInChroot, withHostDns } from '../infra/chroot.ts';
 import type { Runner } from '../infra/runner.ts';
+import { readDpkgStatus } from './dpkg.ts';
 
 export interface StageRunContext {
   runner: Runner;
@@ -24,10 +25,7 @@ const NN = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 async function installPackages(ctx: StageRunContext, rootfs: string, file: string, noRecommends: boolean): Promise<void> {
   const wanted = parsePackagesFile(readFileSync(file, 'utf8'));
   if (wanted.length === 0) return;
-  const status = readFileSync(join(rootfs, 'var/lib/dpkg/status'), 'utf8');
-  const installed = new Set(
-    status.split('\n\n').filter((b) => /^Status: install ok installed$/m.test(b)).map((b) => /^Package: (.+)$/m.exec(b)?.[1]),
-  );
+  const installed = new Set(Object.keys(readDpkgStatus(rootfs)).map((n) => n.replace(/:.*$/, '')));
   const missing = wanted.filter((p) => !installed.has(p.replace(/[:=/].*$/, '')));
   if (missing.length === 0) {
     ctx.note(`${wanted.length} packages already in the base`);
