@@ -72,11 +72,19 @@ export async function runCluster(repo: string): Promise<Result[]> {
   const vms = new Map<string, Vm>();
   try {
     const t0 = Date.now();
-    for (const [i, r] of roles.entries()) {
+    const boot = async (r: string) => {
+      const i = roles.indexOf(r);
       vms.set(r, await startVm({ name: r, image: join(outDir, r, `okome-${r}.img`), workDir: join(work, r), tap: `tap${i}`, mac: macFor(addr(r)), netns: NS, cpus: 1, memoryMiB: 1024, allowReboot: true }));
-    }
+      return waitForVerdict(vms.get(r)!, VERDICT_TIMEOUT_MS).catch((e: Error) => e);
+    };
+    // Backends first, then the frontends together: never more vCPUs than host cores, so a first
+    // boot under emulation is not starved (udev settles, growpart's lock) as it was with three at once.
+    const byRole = new Map<string, Awaited<ReturnType<typeof boot>>>();
+    for (const r of roles.filter((x) => config.roles[x]!.kind === 'backend')) byRole.set(r, await boot(r));
+    const fes = roles.filter((x) => config.roles[x]!.kind === 'frontend');
+    (await Promise.all(fes.map(boot))).forEach((v, i) => byRole.set(fes[i]!, v));
     // 1. every verdict PASS; the VIP answers on the MASTER
-    const verdicts = await Promise.all(roles.map((r) => waitForVerdict(vms.get(r)!, VERDICT_TIMEOUT_MS).catch((e: Error) => e)));
+    const verdicts = roles.map((r) => byRole.get(r)!);
     for (const [i, v] of verdicts.entries()) {
       if (v instanceof Error) record(`1 verdict ${roles[i]}`, false, v.message.split('\n')[0]!);
       else record(`1 verdict ${roles[i]}`, v.result === 'PASS', `${v.line} after ${v.seconds.toFixed(0)} s`);
