@@ -5,6 +5,7 @@ import { appendFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { execa, type ExecaError } from 'execa';
 import { CancelledError, StepFailedError } from '../ui/errors.ts';
+import { shellQuote } from '../plan/shell.ts';
 
 export interface RunOptions {
   /** Step name, for error messages. */
@@ -32,12 +33,8 @@ export function tailOf(file: string | undefined, lines = 15): string {
   return text.split('\n').slice(-lines - 1).join('\n');
 }
 
-function quoteArg(a: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
-}
-
 export function describeCommand(cmd: string, args: readonly string[], max = 300): string {
-  const s = [cmd, ...args].map(quoteArg).join(' ');
+  const s = [cmd, ...args].map(shellQuote).join(' ');
   return s.length > max ? `${s.slice(0, max)} …` : s;
 }
 

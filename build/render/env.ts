@@ -1,13 +1,9 @@
 // The one Handlebars environment: strict (a missing variable is an error) and noEscape
 // (HTML escaping would corrupt shell, systemd and INI files). Pure.
 import Handlebars from 'handlebars';
+import { shellQuote } from '../plan/shell.ts';
 
-/** Quote a value for POSIX sh: 'it'\''s'. */
-export function shellQuote(v: unknown): string {
-  const s = String(v);
-  if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(s)) return s;
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote };
 
 function createEnv(): typeof Handlebars {
   const hb = Handlebars.create();
